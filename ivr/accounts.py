@@ -1,0 +1,127 @@
+"""Insured persons' accounts: what a verified caller may hear about, and the demo accounts file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from werkzeug.security import check_password_hash
+
+from .idnumber import check
+
+
+@dataclass(frozen=True)
+class Record:
+    """One period's contribution: a month for employee insurance, a year for resident insurance."""
+
+    period: str  # "YYYY-MM" or "YYYY"
+    paid: bool
+    base: Decimal | None = None
+    individual: Decimal | None = None
+    employer: Decimal | None = None
+    credited: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    id_number: str
+    password_hash: str
+    scheme: str  # employee or resident
+    status: str  # working or retired
+    region: str
+    balance: Decimal
+    as_of: dt.date
+    last_credit_date: dt.date | None = None
+    last_credit_amount: Decimal | None = None
+    pension: Decimal | None = None
+    months_paid_before: int = 0
+    locked: bool = False
+    label: str = ""
+    records: tuple[Record, ...] = field(default=())
+
+    @property
+    def is_retiree(self) -> bool:
+        """Only retirees of employee insurance receive the monthly credit."""
+        return self.scheme == "employee" and self.status == "retired"
+
+    def password_matches(self, keys: str) -> bool:
+        return check_password_hash(self.password_hash, keys)
+
+
+class AccountDataError(Exception):
+    """The accounts file is wrong; the message names the file, the account and the field."""
+
+
+def load_accounts(path: Path) -> list[Account]:
+    """Read data/accounts.yaml into Account objects, refusing anything ambiguous."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise AccountDataError(f"{path}: YAML syntax: {exc}") from None
+    accounts = []
+    seen = set()
+    for index, item in enumerate(data.get("accounts") or []):
+        where = f"{path}: accounts[{index}]"
+        try:
+            account = _account(item)
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            raise AccountDataError(f"{where}: {exc!r}") from None
+        if not check(account.id_number).ok:
+            raise AccountDataError(f"{where}: {account.id_number[:6]}... is not a valid resident ID number")
+        if account.id_number in seen:
+            raise AccountDataError(f"{where}: the ID number appears twice")
+        seen.add(account.id_number)
+        accounts.append(account)
+    return accounts
+
+
+def _money(value) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        raise ValueError("amounts must be quoted strings, not floats")
+    return Decimal(str(value))
+
+
+def _date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _record(item: dict) -> Record:
+    if "year" in item:
+        return Record(period=str(item["year"]), paid=not item.get("unpaid", False), individual=_money(item.get("individual")))
+    if item.get("unpaid"):
+        return Record(period=str(item["month"]), paid=False)
+    return Record(
+        period=str(item["month"]),
+        paid=True,
+        base=_money(item["base"]),
+        individual=_money(item["individual"]),
+        employer=_money(item["employer"]),
+        credited=_money(item["credited"]),
+    )
+
+
+def _account(item: dict) -> Account:
+    last = item.get("last_credit") or {}
+    return Account(
+        id_number=str(item["id_number"]),
+        password_hash=item["password_hash"],
+        scheme=item["scheme"],
+        status=item["status"],
+        region=item["region"],
+        balance=_money(item["balance"]),
+        as_of=_date(item["as_of"]),
+        last_credit_date=_date(last.get("date")),
+        last_credit_amount=_money(last.get("amount")),
+        pension=_money(item.get("pension")),
+        months_paid_before=int(item.get("months_paid_before", 0)),
+        locked=bool(item.get("locked", False)),
+        label=item.get("label", ""),
+        records=tuple(sorted((_record(r) for r in item.get("records") or []), key=lambda r: r.period, reverse=True)),
+    )

@@ -1,0 +1,127 @@
+"""One step of a call, from request parameters to TwiML: shared by the Twilio webhooks and the simulator."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+
+from werkzeug.datastructures import MultiDict
+
+from .engine import DialEnded, Engine, Keys, Reply, Silence, State, StateError
+from .hotline import Hotline
+from .store import Store
+from .twiml import render
+
+log = logging.getLogger("ivr.calls")
+
+CALL_SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
+KEYS = re.compile(r"^[0-9*#]{1,40}$")
+PHONE = re.compile(r"^[+0-9A-Za-z:@._-]{0,64}$")
+
+
+class BadRequest(Exception):
+    """Parameters no Twilio request would carry; answered with 400."""
+
+
+class Garbled:
+    """Digits that no keypad produces (letters, emoji, hundreds of keys, the parameter twice)."""
+
+
+def call_sid(form: MultiDict) -> str:
+    values = form.getlist("CallSid")
+    if len(values) != 1 or not CALL_SID.match(values[0]):
+        raise BadRequest("CallSid is missing, repeated or malformed")
+    return values[0]
+
+
+def called_number(form: MultiDict) -> str:
+    values = form.getlist("To")
+    return values[0] if len(values) == 1 and PHONE.match(values[0]) else ""
+
+
+def event_from(form: MultiDict, event: str | None):
+    if event == "silence":
+        return Silence()
+    if event == "dial":
+        return DialEnded(answered=form.get("DialCallStatus") == "completed")
+    values = form.getlist("Digits")
+    if len(values) != 1:
+        return Garbled() if values else Silence()
+    digits = values[0]
+    if digits == "":
+        # Twilio treats a lone finishOnKey as no input.
+        return Silence()
+    return Keys(digits) if KEYS.match(digits) else Garbled()
+
+
+class CallFlow:
+    """Loads a call's state, steps the engine, saves the state and renders TwiML."""
+
+    def __init__(self, hotline: Callable[[], Hotline], store: Store, clock: Callable):
+        self.hotline = hotline
+        self.store = store
+        self.clock = clock
+
+    def incoming(self, form: MultiDict, url: Callable[[int, str | None], str]) -> str:
+        sid = call_sid(form)
+        started = time.perf_counter()
+        hotline = self.hotline()
+        engine = Engine(hotline, self.store)
+        now = self.clock()
+        try:
+            state, reply = engine.start(called_number(form), now)
+        except Exception:
+            log.exception("call %s: the welcome failed", sid)
+            state, reply = engine.restart(called_number(form), now, [hotline.script.messages.apology])
+        return self._finish(sid, state, reply, hotline, url, "start", started)
+
+    def step(self, form: MultiDict, seq: str | None, event_name: str | None, url: Callable[[int, str | None], str]) -> str:
+        sid = call_sid(form)
+        started = time.perf_counter()
+        hotline = self.hotline()
+        engine = Engine(hotline, self.store)
+        now = self.clock()
+        messages = hotline.script.messages
+        event = event_from(form, event_name)
+        kind = type(event).__name__.lower()
+        try:
+            stored = self.store.load_call(sid)
+            if stored is None:
+                state, reply = engine.restart(called_number(form), now, [messages.restarted])
+                kind = "restart"
+            else:
+                try:
+                    state = State.from_dict(stored, hotline)
+                except StateError as exc:
+                    log.warning("call %s: stored state refused (%s); starting again at the main menu", sid, exc)
+                    state, reply = engine.restart(called_number(form), now, [messages.restarted])
+                    kind = "restart"
+                else:
+                    if seq != str(state.seq):
+                        # A retried or out-of-order request: say the current node again rather than act twice.
+                        log.info("call %s: stale step %s (state is at %s)", sid, (seq or "")[:12], state.seq)
+                        reply = engine.resume(state, now, [])
+                        kind = "stale"
+                    elif isinstance(event, Garbled):
+                        reply = engine.garbled(state, now)
+                    else:
+                        reply = engine.step(state, event, now)
+        except Exception:
+            # Twilio would say "an application error has occurred" and hang up; apologise and go home instead.
+            log.exception("call %s: step failed", sid)
+            state, reply = engine.restart(called_number(form), now, [messages.apology])
+            kind = "error"
+        return self._finish(sid, state, reply, hotline, url, kind, started)
+
+    def ended(self, form: MultiDict) -> None:
+        sid = call_sid(form)
+        if form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
+            self.store.end_call(sid)
+
+    def _finish(self, sid: str, state: State, reply: Reply, hotline: Hotline, url, kind: str, started: float) -> str:
+        self.store.save_call(sid, state.to_dict(), self.clock())
+        twiml = render(reply, hotline.script.settings, lambda event: url(state.seq, event))
+        log.info("call %s: %s -> %s (%.1f ms)", sid, kind, reply.node, (time.perf_counter() - started) * 1000)
+        return twiml

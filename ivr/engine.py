@@ -1,0 +1,455 @@
+"""The menu engine: steps one call's state with one event into what the caller hears next.
+
+It knows nothing of Flask or Twilio. A reply is always some sentences followed by exactly one of
+Gather (wait for keys), Dial (the human agent) or Hangup, so no caller is ever left in silence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+from . import answers
+from .accounts import Account
+from .hotline import Hotline
+from .idnumber import check as check_id
+from .idnumber import normalize as normalize_id
+from .regions import needs_age, normalise_area_code
+from .script import AnswerNode, Goto, InputNode, MenuNode, SayNode
+
+# Events.
+
+
+@dataclass(frozen=True)
+class Keys:
+    digits: str
+
+
+@dataclass(frozen=True)
+class Silence:
+    pass
+
+
+@dataclass(frozen=True)
+class DialEnded:
+    answered: bool
+
+
+Event = Keys | Silence | DialEnded
+
+# Replies.
+
+
+@dataclass(frozen=True)
+class Gather:
+    timeout: int
+    finish_on_key: str
+    num_digits: int | None
+
+
+@dataclass(frozen=True)
+class Dial:
+    number: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+@dataclass(frozen=True)
+class Reply:
+    says: tuple[str, ...]
+    then: Gather | Dial | Hangup
+    node: str
+
+
+class Backend(Protocol):
+    """What the engine needs from storage; ivr.store.Store provides it."""
+
+    def account(self, id_number: str) -> Account | None: ...
+    def is_locked(self, id_number: str) -> bool: ...
+    def record_failure(self, id_number: str, now: dt.datetime, attempts: int, window: dt.timedelta) -> int: ...
+    def clear_failures(self, id_number: str) -> None: ...
+
+
+class StateError(Exception):
+    """A stored call state that cannot be trusted: unreadable, tampered with, or from an older menu."""
+
+
+SLOT_TYPES = {"region": str, "code": str, "age": int, "own": bool, "page": int}
+
+
+@dataclass
+class State:
+    line: str
+    node: str
+    seq: int = 0
+    noinput: int = 0
+    nomatch: int = 0
+    heard: list[str] = field(default_factory=list)
+    verified: str | None = None
+    pending: str | None = None
+    return_to: str | None = None
+    slots: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data, hotline: Hotline) -> State:
+        """Rebuild a stored state, refusing anything the current menus and data cannot serve."""
+        if not isinstance(data, dict) or set(data) != set(cls.__dataclass_fields__):
+            raise StateError("the state has the wrong fields")
+        state = cls(**data)
+        ints = (state.seq, state.noinput, state.nomatch)
+        if not all(type(value) is int and value >= 0 for value in ints):
+            raise StateError("a counter is not a whole number")
+        if state.line not in hotline.lines.lines or state.node not in hotline.script.nodes:
+            raise StateError("the line or node no longer exists")
+        if not isinstance(state.heard, list) or not all(isinstance(n, str) for n in state.heard):
+            raise StateError("heard is not a list of node names")
+        for name in ("verified", "pending"):
+            value = getattr(state, name)
+            if value is not None and not (isinstance(value, str) and check_id(value).ok):
+                raise StateError(f"{name} is not an ID number")
+        if state.return_to is not None and state.return_to not in hotline.script.nodes:
+            raise StateError("return_to names no node")
+        if not isinstance(state.slots, dict):
+            raise StateError("slots is not a mapping")
+        for key, value in state.slots.items():
+            if key not in SLOT_TYPES or type(value) is not SLOT_TYPES[key]:
+                raise StateError(f"slot {key!r} is not valid")
+        if "region" in state.slots and state.slots["region"] not in hotline.regions.regions:
+            raise StateError("the slot region names no region")
+        return state
+
+
+class Engine:
+    def __init__(self, hotline: Hotline, backend: Backend):
+        self.hotline = hotline
+        self.script = hotline.script
+        self.settings = hotline.script.settings
+        self.messages = hotline.script.messages
+        self.read = hotline.script.reader
+        self.backend = backend
+
+    # Entry points.
+
+    def start(self, called: str, now: dt.datetime) -> tuple[State, Reply]:
+        line = self.hotline.lines.for_number(called)
+        state = State(line=line.key, node=self.settings.start)
+        return state, self._enter(state, self.settings.start, now, [])
+
+    def step(self, state: State, event: Event, now: dt.datetime) -> Reply:
+        state.seq += 1
+        node = self.script.nodes[state.node]
+        if isinstance(event, Silence):
+            return self._noinput(state, node, now)
+        if isinstance(event, DialEnded):
+            if event.answered:
+                return Reply((self.messages.agent_after_call,), Hangup(), state.node)
+            return self._main(state, now, [self.messages.agent_busy])
+        if isinstance(node, InputNode):
+            return self._input(state, node, event.digits, now)
+        return self._choose(state, node, event.digits, now)
+
+    def garbled(self, state: State, now: dt.datetime) -> Reply:
+        """Keys no keypad sends (letters, hundreds of digits): a wrong key, whatever the node."""
+        state.seq += 1
+        return self._nomatch(state, self.script.nodes[state.node], now)
+
+    def resume(self, state: State, now: dt.datetime, says: list[str]) -> Reply:
+        """Say something, then the current node again, without counting a failure (stale requests, recovery)."""
+        state.seq += 1
+        return self._enter(state, state.node, now, list(says), full=True)
+
+    def restart(self, called: str, now: dt.datetime, says: list[str]) -> tuple[State, Reply]:
+        """A fresh state at the main menu after the old one was lost or refused."""
+        line = self.hotline.lines.for_number(called)
+        state = State(line=line.key, node=self.settings.start, heard=[self.settings.start])
+        return state, self._enter(state, self.settings.start, now, list(says))
+
+    # Moving between nodes.
+
+    def _enter(self, state: State, name: str, now: dt.datetime, says: list[str], full: bool = False, depth: int = 0) -> Reply:
+        node = self.script.nodes[name]
+        arriving = name != state.node
+        if arriving:
+            state.noinput = state.nomatch = 0
+            if isinstance(node, AnswerNode) and node.answer == "payments":
+                state.slots.pop("page", None)
+        state.node = name
+        if isinstance(node, MenuNode):
+            first = name not in state.heard
+            if first:
+                state.heard.append(name)
+                if node.greeting:
+                    says.append(self._fill(state, node.greeting))
+            use_full = first or full or not node.short
+            says.append(self._fill(state, node.prompt if use_full else node.short))
+            return self._menu_gather(says, name)
+        if isinstance(node, InputNode):
+            says.append(self._fill(state, node.prompt))
+            return self._input_gather(says, name)
+        if isinstance(node, SayNode):
+            says.append(self._fill(state, node.text))
+            if depth > len(self.script.nodes):
+                # Announcements that lead only to each other would loop forever; go home instead.
+                return self._main(state, now, says)
+            return self._enter(state, node.next, now, says, depth=depth + 1)
+        return self._answer(state, name, node, now, says)
+
+    def _go(self, state: State, target, now: dt.datetime, says: list[str]) -> Reply:
+        if isinstance(target, Goto):
+            for slot, value in target.set.items():
+                state.slots[slot] = self._slot_value(state, slot, value)
+            target = target.go
+        if target == "repeat":
+            return self._enter(state, state.node, now, says, full=True)
+        if target == "main":
+            return self._main(state, now, says)
+        if target == "agent":
+            return self._agent(state, now, says)
+        if target == "goodbye":
+            return Reply(tuple(says) + (self.messages.goodbye,), Hangup(), state.node)
+        if target in ("next_page", "previous_page"):
+            return self._page(state, now, says, 1 if target == "next_page" else -1)
+        if target == "other_region":
+            node = self.script.nodes[state.node]
+            state.slots = {"own": False}
+            return self._enter(state, node.collect["region"], now, says)
+        return self._enter(state, target, now, says)
+
+    def _slot_value(self, state: State, slot: str, value: str):
+        # `line` stands for the region of the number the caller dialled.
+        if slot == "region" and value == "line":
+            return self.hotline.lines.lines[state.line].region
+        return value
+
+    def _main(self, state: State, now: dt.datetime, says: list[str]) -> Reply:
+        state.slots = {}
+        state.return_to = None
+        state.pending = None
+        return self._enter(state, self.settings.start, now, says)
+
+    # Keys.
+
+    def _choose(self, state: State, node, digits: str, now: dt.datetime) -> Reply:
+        keys = self.settings.keys
+        if len(digits) != 1:
+            return self._nomatch(state, node, now)
+        if digits == keys.repeat:
+            state.noinput = state.nomatch = 0
+            return self._enter(state, state.node, now, [], full=True)
+        if digits == keys.agent:
+            return self._agent(state, now, [])
+        if digits == keys.main and state.node != self.settings.start:
+            return self._main(state, now, [])
+        target = node.options.get(digits)
+        if target is None:
+            return self._nomatch(state, node, now)
+        state.noinput = state.nomatch = 0
+        return self._go(state, target, now, [])
+
+    def _input(self, state: State, node: InputNode, digits: str, now: dt.datetime) -> Reply:
+        keys = self.settings.keys
+        if digits == keys.repeat:
+            return self._enter(state, state.node, now, [], full=True)
+        if digits == keys.agent:
+            return self._agent(state, now, [])
+        handler = getattr(self, f"_collect_{node.collect}")
+        return handler(state, node, digits, now)
+
+    def _collect_id_number(self, state: State, node: InputNode, digits: str, now: dt.datetime) -> Reply:
+        result = check_id(digits, today=self._today(now))
+        if not result.ok:
+            count = self.read.integer(len(normalize_id(digits)))
+            return self._nomatch(state, node, now, self._fill(state, node.errors[result.problem], count=count))
+        if self.backend.is_locked(result.number):
+            return self._locked(state, now)
+        if self.backend.account(result.number) is None:
+            return self._nomatch(state, node, now, self._fill(state, node.errors["not_found"]))
+        state.pending = result.number
+        return self._enter(state, node.next, now, [])
+
+    def _collect_password(self, state: State, node: InputNode, digits: str, now: dt.datetime) -> Reply:
+        policy = self.settings.password
+        if state.pending is None:
+            return self._enter(state, self.settings.identify, now, [])
+        if not (digits.isascii() and digits.isdigit() and len(digits) == policy.length):
+            return self._nomatch(state, node, now, self._fill(state, node.errors["format"]))
+        if self.backend.is_locked(state.pending):
+            return self._locked(state, now)
+        account = self.backend.account(state.pending)
+        if account is not None and account.password_matches(digits):
+            self.backend.clear_failures(account.id_number)
+            state.verified, state.pending = account.id_number, None
+            target, state.return_to = state.return_to or self.settings.start, None
+            return self._enter(state, target, now, [self.messages.verified])
+        failures = self.backend.record_failure(state.pending, now, policy.attempts, dt.timedelta(hours=policy.window_hours))
+        if failures >= policy.attempts:
+            return self._locked(state, now)
+        remaining = self.read.count(policy.attempts - failures)
+        # Wrong passwords are bounded by the lockout, so they do not also count as wrong keys.
+        return self._input_gather([self._fill(state, node.errors["wrong"], remaining=remaining)], state.node)
+
+    def _collect_area_code(self, state: State, node: InputNode, digits: str, now: dt.datetime) -> Reply:
+        code = normalise_area_code(digits) if digits.isascii() else None
+        if code is None:
+            return self._nomatch(state, node, now, self._fill(state, node.errors["format"]))
+        for slot in ("region", "code", "age"):
+            state.slots.pop(slot, None)
+        region = self.hotline.regions.by_area_code(code)
+        if region is None:
+            state.slots["code"] = code
+        else:
+            state.slots["region"] = region.key
+        return self._enter(state, node.next, now, [])
+
+    def _collect_age(self, state: State, node: InputNode, digits: str, now: dt.datetime) -> Reply:
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 3 and 1 <= int(digits) <= 120):
+            return self._nomatch(state, node, now, self._fill(state, node.errors["format"]))
+        state.slots["age"] = int(digits)
+        return self._enter(state, node.next, now, [])
+
+    def _locked(self, state: State, now: dt.datetime) -> Reply:
+        return self._main(state, now, [self.messages.locked])
+
+    # Answers.
+
+    def _answer(self, state: State, name: str, node: AnswerNode, now: dt.datetime, says: list[str]) -> Reply:
+        account = self.backend.account(state.verified) if state.verified else None
+        if node.requires == "identity" and account is None:
+            state.return_to = name
+            return self._enter(state, self.settings.identify, now, says)
+        hint = ""
+        if node.answer == "balance":
+            body = answers.balance(self.script, account)
+        elif node.answer == "payments":
+            page = answers.payments(self.script, account, state.slots.get("page", 0))
+            state.slots["page"] = page.number
+            body, hint = page.sentences, answers.page_hint(self.script, page)
+        else:
+            body = self._rebate(state, node, account, now)
+            if isinstance(body, Reply):
+                return body
+        says.extend(body)
+        says.append(hint + self._fill(state, node.after))
+        return self._menu_gather(says, name)
+
+    def _rebate(self, state: State, node: AnswerNode, account: Account | None, now: dt.datetime):
+        slots = state.slots
+        regions = self.hotline.regions
+        if "region" not in slots and "code" not in slots:
+            if account is not None and account.is_retiree and slots.get("own", True):
+                return answers.rebate_own(self.script, regions, account, self._today(now))
+            return self._enter(state, node.collect["region"], now, [])
+        if "code" in slots:
+            return answers.rebate_unknown(self.script, regions, slots["code"])
+        region = regions.get(slots["region"])
+        if needs_age(region) and "age" not in slots:
+            return self._enter(state, node.collect["age"], now, [])
+        return answers.rebate_chosen(self.script, region, slots.get("age"))
+
+    def _page(self, state: State, now: dt.datetime, says: list[str], direction: int) -> Reply:
+        node = self.script.nodes[state.node]
+        account = self.backend.account(state.verified) if state.verified else None
+        if account is None:
+            return self._enter(state, state.node, now, says)
+        current = state.slots.get("page", 0)
+        wanted = current + direction
+        if wanted < 0 or wanted >= answers.page_count(self.script, account):
+            edge = self.messages.first_page if wanted < 0 else self.messages.last_page
+            page = answers.payments(self.script, account, current)
+            hint = answers.page_hint(self.script, page) + self._fill(state, node.after)
+            return self._menu_gather(says + [edge, hint], state.node)
+        state.slots["page"] = wanted
+        return self._enter(state, state.node, now, says)
+
+    # The human agent.
+
+    def _agent(self, state: State, now: dt.datetime, says: list[str], closed_then: str = "main") -> Reply:
+        line = self.hotline.lines.lines[state.line]
+        if line.agents_open(self.hotline.lines.local(now)):
+            return Reply(tuple(says) + (self.messages.agent_connecting,), Dial(line.agent_number), state.node)
+        says.append(self.messages.agent_closed.format(hours=self._hours(line)))
+        if closed_then == "goodbye":
+            return Reply(tuple(says) + (self.messages.goodbye,), Hangup(), state.node)
+        return self._main(state, now, says)
+
+    def _hours(self, line) -> str:
+        if line.hours is None:
+            return self.messages.hours_always
+        parts, previous_days = [], None
+        for period in line.hours:
+            # Consecutive periods on the same days name the days once: 周一至周五上午…，下午…
+            days = "" if period.days == previous_days else getattr(self.messages.days, period.days)
+            previous_days = period.days
+            parts.append(self.messages.hours_period.format(
+                days=days,
+                start=self.read.clock(period.start.hour, period.start.minute),
+                end=self.read.clock(period.end.hour, period.end.minute),
+            ))
+        return self.messages.hours_separator.join(parts)
+
+    # Silence and wrong keys, escalating as VoiceXML's noinput and nomatch counters do.
+
+    def _noinput(self, state: State, node, now: dt.datetime) -> Reply:
+        state.noinput += 1
+        if state.noinput >= self.settings.limits.noinput:
+            return self._give_up(state, "noinput", now)
+        sentences = node.noinput or self.messages.noinput
+        said = self._fill(state, sentences[min(state.noinput, len(sentences)) - 1])
+        return self._reprompt(state, node, now, [said], escalate=state.noinput > 1)
+
+    def _nomatch(self, state: State, node, now: dt.datetime, specific: str | None = None) -> Reply:
+        state.nomatch += 1
+        if state.nomatch >= self.settings.limits.nomatch:
+            return self._give_up(state, "nomatch", now)
+        if specific is not None:
+            # Input errors already tell the caller what to key again.
+            return self._input_gather([specific], state.node)
+        sentences = node.nomatch or self.messages.nomatch
+        said = self._fill(state, sentences[min(state.nomatch, len(sentences)) - 1])
+        return self._reprompt(state, node, now, [said], escalate=state.nomatch > 1)
+
+    def _reprompt(self, state: State, node, now: dt.datetime, says: list[str], escalate: bool) -> Reply:
+        if isinstance(node, MenuNode):
+            # The first re-prompt is the short menu; later ones give the full menu as more help.
+            text = node.prompt if escalate or not node.short else node.short
+            return self._menu_gather(says + [self._fill(state, text)], state.node)
+        if isinstance(node, InputNode):
+            return self._input_gather(says + [self._fill(state, node.prompt)], state.node)
+        if isinstance(node, AnswerNode):
+            return self._menu_gather(says + [self._fill(state, node.after)], state.node)
+        return self._main(state, now, says)
+
+    def _give_up(self, state: State, kind: str, now: dt.datetime) -> Reply:
+        says = [self.messages.too_many_failures]
+        if getattr(self.settings.after_limits, kind) == "agent":
+            return self._agent(state, now, says, closed_then="goodbye")
+        return Reply(tuple(says) + (self.messages.goodbye,), Hangup(), state.node)
+
+    # Helpers.
+
+    def _menu_gather(self, says: list[str], node: str) -> Reply:
+        # One key is enough in a menu, and # must reach us as a wrong key rather than end the Gather empty.
+        return Reply(tuple(says), Gather(self.settings.timeout.menu, "", 1), node)
+
+    def _input_gather(self, says: list[str], node: str) -> Reply:
+        return Reply(tuple(says), Gather(self.settings.timeout.input, "#", None), node)
+
+    def _fill(self, state: State, template: str, **values) -> str:
+        lines = self.hotline.lines
+        regions = self.hotline.regions
+        context = {
+            "line_region": regions.get(lines.lines[state.line].region).name,
+            "region": regions.get(state.slots["region"]).name if "region" in state.slots else "",
+        }
+        context.update(values)
+        return template.format_map(context)
+
+    def _today(self, now: dt.datetime) -> dt.date:
+        return self.hotline.lines.local(now).date()

@@ -1,0 +1,37 @@
+"""Twilio request signatures: every webhook request must carry a valid X-Twilio-Signature."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+log = logging.getLogger("ivr.security")
+
+
+def public_url() -> str:
+    """The URL Twilio called: IVR_PUBLIC_URL plus path and query when set, else what this server saw."""
+    base = current_app.config["IVR_PUBLIC_URL"].rstrip("/")
+    if not base:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    return base + request.path + (f"?{query}" if query else "")
+
+
+def require_twilio_signature() -> None:
+    """Refuse (403) any request Twilio did not sign with our auth token; log why, without the parameters."""
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    if not token:
+        log.error("refused %s: TWILIO_AUTH_TOKEN is not set, so no request can be verified; "
+                  "export TWILIO_AUTH_TOKEN=<your Twilio auth token> and restart", request.path)
+        abort(403)
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        log.warning("refused %s: no X-Twilio-Signature header (not a Twilio request)", request.path)
+        abort(403)
+    url = public_url()
+    if not RequestValidator(token).validate(url, request.form, signature):
+        log.warning("refused %s: X-Twilio-Signature does not match for %s; if Twilio calls another public URL "
+                    "(ngrok, a proxy), set IVR_PUBLIC_URL to it", request.path, url)
+        abort(403)

@@ -1,0 +1,69 @@
+"""The Twilio Voice webhooks: requests become engine events, replies become TwiML."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from .calls import BadRequest
+from .security import require_twilio_signature
+
+log = logging.getLogger("ivr.webhooks")
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+bp.before_request(require_twilio_signature)
+
+
+def step_url(seq: int, event: str | None) -> str:
+    """Where Twilio posts the next step; it carries only the step number and the kind of event."""
+    path = url_for("voice.step", seq=seq, event=event)
+    base = current_app.config["IVR_PUBLIC_URL"].rstrip("/")
+    return base + path if base else url_for("voice.step", seq=seq, event=event, _external=True)
+
+
+def twiml(text: str) -> Response:
+    return Response(text, mimetype="text/xml")
+
+
+@bp.post("")
+def incoming():
+    return twiml(current_app.extensions["ivr.flow"].incoming(request.form, step_url))
+
+
+@bp.post("/step")
+def step():
+    seq = request.args.get("seq")
+    event = request.args.get("event")
+    return twiml(current_app.extensions["ivr.flow"].step(request.form, seq, event, step_url))
+
+
+@bp.post("/status")
+def status():
+    current_app.extensions["ivr.flow"].ended(request.form)
+    return Response(status=204)
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(exc):
+    log.warning("refused %s: %s", request.path, exc)
+    return Response(str(exc), status=400, mimetype="text/plain")
+
+
+@bp.errorhandler(Exception)
+def last_resort(exc):
+    """Whatever failed below the engine's own recovery (a database that is down): apologise, never a 500."""
+    if isinstance(exc, HTTPException):
+        return exc
+    log.exception("webhook %s failed", request.path)
+    messages = current_app.extensions["ivr.hotline"]().script.messages
+    settings = current_app.extensions["ivr.hotline"]().script.settings
+    response = VoiceResponse()
+    voice = {"language": settings.language, "voice": settings.voice}
+    response.say(messages.apology, **voice)
+    response.say(messages.goodbye, **voice)
+    response.hangup()
+    return twiml(str(response))
+

@@ -1,0 +1,341 @@
+"""Tests for ivr.regions against the real data/regions.yaml and against small broken files."""
+
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ivr.regions import RegionBook, RegionDataError, Tier, needs_age, quote
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "regions.yaml"
+AGES = (60, 69, 70, 74, 75, 90)
+SEEDS = {"000", "001", "002", "003", "004"}
+
+
+@pytest.fixture(scope="module")
+def book():
+    return RegionBook.load(DATA)
+
+
+# Expected (gross, monthly, net_monthly) per age, worked out by hand from the seeds and written out literally.
+# The gross is for the rule's period: a year for Shanghai and Suzhou, a month elsewhere.
+EXPECTED = {
+    "beijing": {
+        60: ("100", "100", "97"), 69: ("100", "100", "97"), 70: ("110", "110", "107"),
+        74: ("110", "110", "107"), 75: ("110", "110", "107"), 90: ("110", "110", "107"),
+    },
+    "shanghai": {
+        60: ("1680", "140", None), 69: ("1680", "140", None), 70: ("1680", "140", None),
+        74: ("1680", "140", None), 75: ("1890", "157.50", None), 90: ("1890", "157.50", None),
+    },
+    "shenzhen": {age: ("250.88", "250.88", None) for age in AGES},
+    "xiamen": {age: ("92.50", "92.50", None) for age in AGES},
+    "anhui": {age: ("70", "70", None) for age in AGES},
+    "gansu": {age: ("120", "120", None) for age in AGES},
+    "shandong": {
+        60: ("100", "100", None), 69: ("100", "100", None), 70: ("125", "125", None),
+        74: ("125", "125", None), 75: ("125", "125", None), 90: ("125", "125", None),
+    },
+    "chongqing": {
+        60: ("105", "105", None), 69: ("105", "105", None), 70: ("115", "115", None),
+        74: ("115", "115", None), 75: ("115", "115", None), 90: ("115", "115", None),
+    },
+    "yunnan": {
+        60: ("106", "106", None), 69: ("106", "106", None), 70: ("142", "142", None),
+        74: ("142", "142", None), 75: ("142", "142", None), 90: ("142", "142", None),
+    },
+    "suzhou": {age: ("1400", "116.67", None) for age in AGES},
+    # Wuxi needs the caller's own pension, so without it there is no amount at any age.
+    "wuxi": {age: (None, None, None) for age in AGES},
+    "national": {age: ("111.00", "111.00", None) for age in AGES},
+}
+
+
+def _money(text):
+    return None if text is None else Decimal(text)
+
+
+@pytest.mark.parametrize(
+    ("key", "age", "expected"),
+    [(key, age, numbers) for key, by_age in EXPECTED.items() for age, numbers in by_age.items()],
+)
+def test_quote_by_age(book, key, age, expected):
+    result = quote(book.get(key), age)
+    assert (result.gross, result.monthly, result.net_monthly) == tuple(_money(x) for x in expected)
+
+
+def test_expected_table_covers_every_region(book):
+    assert set(EXPECTED) == set(book.regions) | {"national"}
+
+
+def test_money_is_decimal_with_cents(book):
+    result = quote(book.get("shanghai"), 80)
+    assert isinstance(result.gross, Decimal) and isinstance(result.monthly, Decimal)
+    assert str(result.monthly) == "157.50"
+
+
+def test_beijing_tier_and_deduction(book):
+    result = quote(book.get("beijing"), 72)
+    assert result.tier == Tier(70, None, Decimal("110"))
+    assert result.needs_age is True
+    assert book.get("beijing").rule.deductions[0].amount == Decimal("3")
+
+
+def test_age_tiered_without_age_has_no_amount(book):
+    result = quote(book.get("shanghai"), None)
+    assert result.needs_age is True
+    assert (result.tier, result.gross, result.monthly, result.net_monthly) == (None, None, None, None)
+
+
+def test_fixed_rule_does_not_need_age(book):
+    result = quote(book.get("anhui"), None)
+    assert result.needs_age is False
+    assert result.tier is None
+    assert result.gross == Decimal("70")
+
+
+def test_shenzhen_reports_rate_and_assumed_pension(book):
+    result = quote(book.get("shenzhen"), None)
+    assert result.rate == Decimal("2.8")
+    assert result.average_pension.amount == Decimal("8960")
+    assert result.average_pension.assumption is True
+
+
+def test_national_rate_range(book):
+    rule = book.national.rule
+    assert (rule.rate_low, rule.rate) == (Decimal("2"), Decimal("3"))
+    assert quote(book.national, None).gross == Decimal("111.00")
+    assert "national" not in book.regions
+
+
+def test_wuxi_with_own_pension(book):
+    result = quote(book.get("wuxi"), 70, own_pension=Decimal("4000"))
+    assert result.gross == Decimal("3360.00")
+    assert result.monthly == Decimal("280.00")
+    assert result.rate == Decimal("7")
+
+
+def test_own_pension_must_not_be_float(book):
+    with pytest.raises(TypeError):
+        quote(book.get("wuxi"), 70, own_pension=4000.0)
+
+
+def test_negative_age_is_refused(book):
+    with pytest.raises(ValueError):
+        quote(book.get("beijing"), -1)
+
+
+def test_needs_age(book):
+    assert {key for key, region in book.regions.items() if needs_age(region)} == {
+        "beijing", "shanghai", "shandong", "chongqing", "yunnan"
+    }
+
+
+def test_credit_days(book):
+    assert book.get("beijing").rule.credit.day == 5
+    assert book.get("beijing").rule.credit.when == "by"
+    shanghai = book.get("shanghai").rule.credit
+    assert (shanghai.every, shanghai.month, shanghai.day, shanghai.when) == ("year", 7, 1, "on")
+    suzhou = book.get("suzhou").rule.credit
+    assert (suzhou.every, suzhou.month, suzhou.day) == ("year", 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        ("010", "beijing"),
+        ("10", "beijing"),
+        (" 010 ", "beijing"),
+        ("021", "shanghai"),
+        ("0755", "shenzhen"),
+        ("755", "shenzhen"),
+        ("0592", "xiamen"),
+        ("023", "chongqing"),
+        ("0557", "anhui"),
+        ("0551", "anhui"),
+        ("0931", "gansu"),
+        ("0531", "shandong"),
+        ("0631", "shandong"),
+        ("0871", "yunnan"),
+        ("0691", "yunnan"),
+        ("0512", "suzhou"),
+        ("0510", "wuxi"),
+    ],
+)
+def test_by_area_code(book, code, key):
+    assert book.by_area_code(code).key == key
+
+
+@pytest.mark.parametrize("code", ["0999", "999", "", "abc", "0", "012345"])
+def test_unknown_area_code(book, code):
+    assert book.by_area_code(code) is None
+
+
+def test_get_unknown_region(book):
+    with pytest.raises(KeyError):
+        book.get("atlantis")
+
+
+def test_year(book):
+    assert book.year == 2025
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_every_region_has_sources_and_area_codes(book, key):
+    region = book.get(key)
+    assert region.sources and set(region.sources) <= SEEDS
+    assert region.name
+    if key != "national":
+        assert region.area_codes
+
+
+def test_every_pension_share_without_seed_figure_is_an_assumption(book):
+    # No seed gives any real region's average pension; 3,700 is a hypothetical "some region" example.
+    shares = [r for r in [*book.regions.values(), book.national] if r.rule.form == "pension_share"]
+    assert {r.key for r in shares} == {"shenzhen", "xiamen", "national"}
+    for region in shares:
+        assert region.rule.average_pension.assumption is True
+        assert region.rule.average_pension.why
+
+
+VALID_NATIONAL = """\
+  national:
+    name: National
+    sources: ["000"]
+    area_codes: []
+    note: ""
+    rule:
+      form: pension_share
+      period: month
+      rate: "3"
+      average_pension: {amount: "3700", assumption: true, why: seed example}
+"""
+
+
+def _region(rule, area_codes='["010"]'):
+    """Build one region entry indented under `regions:` from a rule body."""
+    rule = textwrap.indent(textwrap.dedent(rule).strip(), "      ")
+    return (
+        f"  beijing:\n    name: Beijing\n    sources: [\"000\"]\n    area_codes: {area_codes}\n"
+        f"    note: \"\"\n    rule:\n{rule}\n"
+    )
+
+
+def _load(tmp_path, text):
+    path = tmp_path / "broken_regions.yaml"
+    path.write_text("year: 2025\nregions:\n" + VALID_NATIONAL + text, encoding="utf-8")
+    return RegionBook.load(path)
+
+
+def test_small_valid_file_loads(tmp_path):
+    book = _load(tmp_path, _region("form: fixed\nperiod: month\namount: \"100\""))
+    assert quote(book.get("beijing"), None).gross == Decimal("100")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            _region("form: fixed\nperiod: month"), "missing field 'amount'", id="missing-amount"
+        ),
+        pytest.param(
+            "  beijing:\n    name: Beijing\n    sources: [\"000\"]\n    note: \"\"\n"
+            "    rule: {form: fixed, period: month, amount: \"1\"}\n",
+            "missing field 'area_codes'",
+            id="missing-area-codes",
+        ),
+        pytest.param(
+            _region("form: monthly_gift\nperiod: month\namount: \"100\""), "'monthly_gift' is not one of",
+            id="unknown-form",
+        ),
+        pytest.param(
+            _region(
+                """
+                form: age_tiered
+                period: month
+                tiers:
+                  - {from_age: 0, to_age: 70, amount: "100"}
+                  - {from_age: 70, amount: "110"}
+                """
+            ),
+            "overlapping tiers",
+            id="overlapping-tiers",
+        ),
+        pytest.param(
+            _region(
+                """
+                form: age_tiered
+                period: month
+                tiers:
+                  - {from_age: 0, to_age: 68, amount: "100"}
+                  - {from_age: 70, amount: "110"}
+                """
+            ),
+            "gap between tiers",
+            id="gap-in-tiers",
+        ),
+        pytest.param(
+            _region("form: pension_share\nperiod: month\nrate: \"2.5\""), "needs 'average_pension'",
+            id="pension-share-without-average",
+        ),
+        pytest.param(
+            _region("form: fixed\nperiod: month\namount: \"100\"")
+            + _region("form: fixed\nperiod: month\namount: \"70\"", area_codes='["0551", "10"]').replace(
+                "beijing", "anhui"
+            ),
+            "area code 010 is already claimed by 'beijing'",
+            id="area-code-claimed-twice",
+        ),
+        pytest.param(
+            _region("form: fixed\nperiod: month\namount: \"100\"", area_codes="[0755]"),
+            "must be quoted",
+            id="unquoted-area-code",
+        ),
+        pytest.param(
+            _region("form: fixed\nperiod: month\namount: \"100\"", area_codes="[]"),
+            "at least one area code",
+            id="no-area-code",
+        ),
+        pytest.param(
+            _region("form: fixed\nperiod: month\namount: \"100\"\ncredit: {every: month, day: 5, when: soon}"),
+            "'soon' is not one of",
+            id="unknown-credit-when",
+        ),
+        pytest.param(
+            _region("form: fixed\nperiod: month\namount: \"100\"\nrate: \"3\""), "unknown field 'rate'",
+            id="field-of-another-form",
+        ),
+    ],
+)
+def test_region_data_errors(tmp_path, text, message):
+    with pytest.raises(RegionDataError) as caught:
+        _load(tmp_path, text)
+    assert "broken_regions.yaml" in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_unquoted_on_is_read_as_the_word(tmp_path):
+    rule = "form: fixed\nperiod: year\namount: \"1\"\ncredit: {every: year, month: 7, day: 1, when: on}"
+    book = _load(tmp_path, _region(rule))
+    assert book.get("beijing").rule.credit.when == "on"
+
+
+def test_unquoted_rate_stays_exact(tmp_path):
+    # A hand-edited file may leave numbers unquoted; they must still load exactly, without float rounding.
+    rule = "form: pension_share\nperiod: month\nrate: 2.8\naverage_pension: {amount: 8960, assumption: true, why: x}"
+    book = _load(tmp_path, _region(rule))
+    assert book.get("beijing").rule.rate == Decimal("2.8")
+    assert quote(book.get("beijing"), None).gross == Decimal("250.88")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RegionDataError, match="nowhere.yaml"):
+        RegionBook.load(tmp_path / "nowhere.yaml")
+
+
+def test_invalid_yaml(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("year: [2025\n", encoding="utf-8")
+    with pytest.raises(RegionDataError, match="bad.yaml: not valid YAML"):
+        RegionBook.load(path)
