@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from .engine import DialEnded, Engine, Keys, Reply, Silence, State, StateError
+from .engine import DialEnded, Engine, Hangup, Keys, Reply, Silence, State, StateError
 from .hotline import Hotline
 from .store import Store
 from .twiml import render
@@ -56,6 +58,18 @@ def event_from(form: MultiDict, event: str | None):
     return Keys(digits) if KEYS.match(digits) else Garbled()
 
 
+@dataclass(frozen=True)
+class StepRecord:
+    """What one webhook step did, for observers (metrics, call records); it holds no personal data."""
+
+    call_sid: str
+    kind: str  # start, keys, silence, dialended, garbled, stale, restart, error
+    node: str
+    ended: bool
+    seconds: float
+    at: dt.datetime
+
+
 class CallFlow:
     """Loads a call's state, steps the engine, saves the state and renders TwiML."""
 
@@ -63,6 +77,8 @@ class CallFlow:
         self.hotline = hotline
         self.store = store
         self.clock = clock
+        # Callables given a StepRecord after every step; an observer that fails never breaks the call.
+        self.observers: list[Callable[[StepRecord], None]] = []
 
     def incoming(self, form: MultiDict, url: Callable[[int, str | None], str]) -> str:
         sid = call_sid(form)
@@ -121,7 +137,15 @@ class CallFlow:
             self.store.end_call(sid)
 
     def _finish(self, sid: str, state: State, reply: Reply, hotline: Hotline, url, kind: str, started: float) -> str:
-        self.store.save_call(sid, state.to_dict(), self.clock())
+        now = self.clock()
+        self.store.save_call(sid, state.to_dict(), now)
         twiml = render(reply, hotline.script.settings, lambda event: url(state.seq, event))
-        log.info("call %s: %s -> %s (%.1f ms)", sid, kind, reply.node, (time.perf_counter() - started) * 1000)
+        seconds = time.perf_counter() - started
+        log.info("call %s: %s -> %s (%.1f ms)", sid, kind, reply.node, seconds * 1000)
+        record = StepRecord(sid, kind, reply.node, isinstance(reply.then, Hangup), seconds, now)
+        for observer in self.observers:
+            try:
+                observer(record)
+            except Exception:
+                log.exception("call %s: an observer failed", sid)
         return twiml
