@@ -168,8 +168,9 @@ class Engine:
     def restart(self, called: str, now: dt.datetime, says: list[str]) -> tuple[State, Reply]:
         """A fresh state at the main menu after the old one was lost or refused."""
         line = self.hotline.lines.for_number(called)
+        # The welcome is not said again, but the whole menu is: the caller has just lost their place.
         state = State(line=line.key, node=self.settings.start, heard=[self.settings.start])
-        return state, self._enter(state, self.settings.start, now, list(says))
+        return state, self._enter(state, self.settings.start, now, list(says), full=True)
 
     # Moving between nodes.
 
@@ -384,7 +385,7 @@ class Engine:
             return self.messages.hours_always
         parts, previous_days = [], None
         for period in line.hours:
-            # Consecutive periods on the same days name the days once: 周一至周五上午…，下午…
+            # Consecutive periods on the same days name the days once, as a person reading the hours would.
             days = "" if period.days == previous_days else getattr(self.messages.days, period.days)
             previous_days = period.days
             parts.append(self.messages.hours_period.format(

@@ -198,7 +198,8 @@ def test_month_day(reader, month, day, spoken):
         (23, 2, "晚上十一点零二分"),
         (0, 0, "凌晨十二点"),
         (6, 0, "上午六点"),
-        (18, 0, "晚上六点"),
+        (18, 0, "下午六点"),
+        (19, 0, "晚上七点"),
     ],
 )
 def test_clock(reader, hour, minute, spoken):

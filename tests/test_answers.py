@@ -1,0 +1,252 @@
+"""Balance, payment records and rebate rules, as the caller hears them."""
+
+import pytest
+
+AFTER_BALANCE = "重听请按1，返回主菜单请按9，人工服务请按0。"
+AFTER_REBATE = "重听请按1，查询其他地区请按2，返回主菜单请按9，人工服务请按0。"
+WHO = "只有办理了职工医保退休手续的人员才有这项划入，城乡居民医保没有个人账户。"
+
+
+def verified(caller, id_number, password, key, **line):
+    c = caller(**line)
+    c.dial()
+    c.press(key)
+    # A trailing X is keyed as *.
+    c.press(id_number.replace("X", "*") + "#")
+    heard = c.press(password + "#")
+    assert heard[0] == "验证通过。"
+    return c
+
+
+# Balance.
+
+def test_balance_is_read_like_a_teller(caller):
+    c = verified(caller, "110101196106080024", "111111", "1")
+    assert c.heard == [
+        "验证通过。",
+        "截至二零二六年十一月二十日，您的医保个人账户余额为一千二百三十四元五角六分。",
+        "最近一次入账是二零二六年十一月四日，入账九十七元整。",
+        AFTER_BALANCE,
+    ]
+
+
+def test_balance_repeats_on_one(caller):
+    c = verified(caller, "440305198503150016", "123456", "1")
+    assert c.press("1") == [
+        "截至二零二六年十一月二十日，您的医保个人账户余额为五千六百七十八元九角。",
+        "最近一次入账是二零二六年十一月十五日，入账二百四十元整。",
+        AFTER_BALANCE,
+    ]
+
+
+def test_a_resident_member_is_told_there_is_no_personal_account(caller):
+    c = verified(caller, "620102199001200026", "444444", "1")
+    assert c.heard[1] == "您参加的是城乡居民医保。居民医保不设个人账户，所以没有个人账户余额。"
+
+
+def test_no_arabic_digits_reach_the_voice_in_answers(caller):
+    c = verified(caller, "11010519491231002X", "666666", "1")
+    answer = "".join(c.heard[1:-1])
+    assert not any(ch.isdigit() for ch in answer)
+
+
+# Payment records.
+
+PAGE_KEYS_FIRST = "下一页请按1，重听请按星号键，返回主菜单请按9，人工服务请按0。"
+PAGE_KEYS_MIDDLE = "下一页请按1，上一页请按2，重听请按星号键，返回主菜单请按9，人工服务请按0。"
+PAGE_KEYS_LAST = "上一页请按2，重听请按星号键，返回主菜单请按9，人工服务请按0。"
+PAID = "缴费基数七千元整，个人缴纳一百四十元整，单位缴纳五百六十元整，划入个人账户一百四十元整。"
+
+
+def test_payment_records_page_both_ways_with_unpaid_months(caller):
+    c = verified(caller, "500103197911020032", "555555", "2")
+    assert c.heard == [
+        "验证通过。",
+        "您累计缴费十六年五个月。",
+        "下面的记录中有三个月断缴。",
+        "二零二六年十月，" + PAID,
+        "二零二六年九月，" + PAID,
+        "二零二六年八月，" + PAID,
+        "第一页，共四页。",
+        PAGE_KEYS_FIRST,
+    ]
+    assert c.press("1") == [
+        "二零二六年七月，没有缴费，是断缴月份。",
+        "二零二六年六月，没有缴费，是断缴月份。",
+        "二零二六年五月，" + PAID,
+        "第二页，共四页。",
+        PAGE_KEYS_MIDDLE,
+    ]
+    c.press("1")
+    assert c.press("1") == ["二零二六年一月，" + PAID, "第四页，共四页。", PAGE_KEYS_LAST]
+    assert c.press("1") == ["已经是最后一页了。", PAGE_KEYS_LAST]
+    assert c.press("2")[0] == "二零二六年四月，" + PAID
+    c.press("2")
+    assert c.press("2")[0] == "您累计缴费十六年五个月。"
+    assert c.press("2") == ["已经是第一页了。", PAGE_KEYS_FIRST]
+    # Star re-reads the page the caller is on.
+    assert c.press("*")[0] == "您累计缴费十六年五个月。"
+
+
+def test_paging_starts_again_at_the_newest_month(caller):
+    c = verified(caller, "500103197911020032", "555555", "2")
+    c.press("1")
+    c.press("9")
+    assert c.press("2")[0] == "您累计缴费十六年五个月。"
+
+
+def test_whole_years_and_a_single_page(caller):
+    c = verified(caller, "440305198503150016", "123456", "2")
+    assert c.heard[1] == "您累计缴费十五年。"
+    c = verified(caller, "11010519491231002X", "666666", "2")
+    assert c.heard[-1] == "重听请按星号键，返回主菜单请按9，人工服务请按0。"
+    assert "第一页" not in c.said
+
+
+def test_resident_payments_are_yearly(caller):
+    c = verified(caller, "620102199001200026", "444444", "2")
+    assert c.heard[1:5] == [
+        "您累计缴费四年。",
+        "二零二六年度，个人缴纳居民医保费四百元整。",
+        "二零二五年度，个人缴纳居民医保费四百元整。",
+        "二零二四年度，个人缴纳居民医保费三百八十元整。",
+    ]
+
+
+# Rebate rules.
+
+def ask_rebate(caller, code, age=None, **line):
+    c = caller(**line)
+    c.dial()
+    c.press("3")
+    c.press("2")
+    heard = c.press(code + "#")
+    if age is not None:
+        assert heard == [f"{heard[0][:2]}的标准和年龄有关。请输入您的年龄，以井号键结束。"]
+        heard = c.press(f"{age}#")
+    return c, heard
+
+
+REGION_ANSWERS = [
+    ("010", 65, ["北京的标准是：", "七十岁以下的退休人员，每月划入一百元整。",
+                 "扣除大病医疗保险三元整后，实际到账九十七元整。", "每月五日前到账。"]),
+    ("010", 72, ["北京的标准是：", "七十岁及以上的退休人员，每月划入一百一十元整。",
+                 "扣除大病医疗保险三元整后，实际到账一百零七元整。", "每月五日前到账。"]),
+    ("021", 74, ["上海的标准是：", "七十五岁以下的退休人员，每年划入一千六百八十元整，平均每月一百四十元整。",
+                 "每年七月一日到账。"]),
+    ("021", 75, ["上海的标准是：", "七十五岁及以上的退休人员，每年划入一千八百九十元整，平均每月一百五十七元五角。",
+                 "每年七月一日到账。"]),
+    ("0755", None, ["深圳的标准是：",
+                    "按当地月人均养老金的百分之二点八划入。按人均养老金八千九百六十元整计算，每月划入二百五十元八角八分。",
+                    "其中人均养老金是估算数，以当地公布的为准。", "每月二十日左右到账。"]),
+    ("0592", None, ["厦门的标准是：",
+                    "按当地月人均养老金的百分之二点五划入。按人均养老金三千七百元整计算，每月划入九十二元五角。",
+                    "其中人均养老金是估算数，以当地公布的为准。", "每月二十日左右到账。"]),
+    ("0551", None, ["安徽的标准是：", "退休人员每月划入七十元整。", "每月二十日左右到账。"]),
+    ("0931", None, ["甘肃的标准是：", "退休人员每月划入一百二十元整。", "每月二十日左右到账。"]),
+    ("0531", 69, ["山东的标准是：", "七十岁以下的退休人员，每月划入一百元整。", "每月二十日左右到账。"]),
+    ("0532", 70, ["山东的标准是：", "七十岁及以上的退休人员，每月划入一百二十五元整。", "每月二十日左右到账。"]),
+    ("023", 60, ["重庆的标准是：", "七十岁以下的退休人员，每月划入一百零五元整。", "每月二十日左右到账。"]),
+    ("023", 80, ["重庆的标准是：", "七十岁及以上的退休人员，每月划入一百一十五元整。", "每月二十日左右到账。"]),
+    ("0871", 66, ["云南的标准是：", "七十岁以下的退休人员，每月划入一百零六元整。", "每月二十日左右到账。"]),
+    ("0871", 71, ["云南的标准是：", "七十岁及以上的退休人员，每月划入一百四十二元整。", "每月二十日左右到账。"]),
+    ("0512", None, ["苏州的标准是：", "退休人员每年一次性划入一千四百元整。", "每年一月一日到账。"]),
+    ("0510", None, ["无锡的标准是：", "按退休人员本人上一年养老金的百分之七，每年一次性划入。"]),
+]
+
+
+@pytest.mark.parametrize("code, age, expected", REGION_ANSWERS, ids=[f"{c}-{a}" for c, a, _ in REGION_ANSWERS])
+def test_every_region_rule_is_computed_and_spoken(caller, code, age, expected):
+    _, heard = ask_rebate(caller, code, age)
+    assert heard == expected + [WHO, AFTER_REBATE]
+
+
+def test_area_code_without_its_leading_zero(caller):
+    _, heard = ask_rebate(caller, "10", 72)
+    assert heard[1] == "七十岁及以上的退休人员，每月划入一百一十元整。"
+
+
+def test_an_unknown_area_code_gives_the_national_rule(caller):
+    _, heard = ask_rebate(caller, "0999")
+    assert heard == [
+        "暂时没有区号零九九九对应地区的标准。",
+        "全国大部分地区按当地月人均养老金的百分之二到百分之三划入。比如人均养老金三千七百元整，"
+        "按百分之三计算，每月划入一百一十一元整。具体以当地规定为准。",
+        WHO,
+        AFTER_REBATE,
+    ]
+
+
+@pytest.mark.parametrize("keys", ["5#", "12345#", "abc"])
+def test_a_malformed_area_code_is_asked_again(caller, keys):
+    c = caller()
+    c.dial()
+    c.press("3")
+    c.press("2")
+    heard = c.press(keys)
+    assert heard[0] in ("长途区号是三到四位数字，以零开头。请重新输入，以井号键结束。", "对不起，按键无效。")
+
+
+@pytest.mark.parametrize("age", ["00", "121", "1000"])
+def test_an_impossible_age_is_asked_again(caller, age):
+    c = caller()
+    c.dial()
+    c.press("3")
+    c.press("1")
+    assert c.press(age + "#") == ["请输入一到三位数字的周岁年龄，以井号键结束。"]
+
+
+def test_key_one_uses_the_region_of_the_number_called(caller):
+    c = caller(to="+862112393")
+    c.dial()
+    c.press("3")
+    assert c.press("1") == ["上海的标准和年龄有关。请输入您的年龄，以井号键结束。"]
+    assert c.press("80#")[1].startswith("七十五岁及以上")
+
+
+def test_other_region_after_an_answer(caller):
+    c, _ = ask_rebate(caller, "0551")
+    assert c.press("2") == ["查询北京的标准请按1，查询其他地区请按2，返回主菜单请按9。"]
+    c.press("2")
+    assert c.press("0931#")[1] == "退休人员每月划入一百二十元整。"
+    assert c.press("1")[1] == "退休人员每月划入一百二十元整。"
+
+
+def test_a_verified_retiree_hears_their_own_rule(caller):
+    c = verified(caller, "110108195404120012", "222222", "1")
+    c.press("9")
+    assert c.press("3") == [
+        "按您的参保地北京和年龄七十二岁计算。",
+        "七十岁及以上的退休人员，每月划入一百一十元整。",
+        "扣除大病医疗保险三元整后，实际到账一百零七元整。",
+        "每月五日前到账。",
+        WHO,
+        AFTER_REBATE,
+    ]
+    # They can still ask about another region.
+    assert c.press("2") == ["查询北京的标准请按1，查询其他地区请按2，返回主菜单请按9。"]
+
+
+def test_a_shanghai_retiree_over_75_hears_the_yearly_amount(caller):
+    c = verified(caller, "310104194809300043", "333333", "1", to="+862112393")
+    c.press("9")
+    assert c.press("3")[:2] == [
+        "按您的参保地上海和年龄七十八岁计算。",
+        "七十五岁及以上的退休人员，每年划入一千八百九十元整，平均每月一百五十七元五角。",
+    ]
+
+
+def test_a_wuxi_retiree_hears_the_amount_from_their_own_pension(caller):
+    c = verified(caller, "11010519491231002X", "666666", "2")
+    c.press("9")
+    assert c.press("3")[:3] == [
+        "按您的参保地无锡和年龄七十六岁计算。",
+        "按退休人员本人上一年养老金的百分之七，每年一次性划入。",
+        "按您的养老金计算，每年划入三千一百九十二元整。",
+    ]
+
+
+def test_a_verified_worker_is_asked_for_a_region(caller):
+    c = verified(caller, "440305198503150016", "123456", "1", to="+8675512393")
+    c.press("9")
+    assert c.press("3") == ["查询深圳的标准请按1，查询其他地区请按2，返回主菜单请按9。"]

@@ -1,0 +1,187 @@
+"""Garbled, overlong, repeated or stale input gets a spoken answer or a 4xx, never a 500."""
+
+import json
+import logging
+
+import pytest
+
+from ivr.store import Store
+
+MAIN_SHORT = "余额请按1，缴费记录请按2，返钱标准请按3，人工服务请按0。"
+MAIN_FULL = "查询医保个人账户余额请按1，查询缴费记录请按2，查询退休人员每月返钱标准请按3，人工服务请按0，重听请按星号键。"
+
+
+def step(c, **params):
+    return c.post(c.gather["action"], c.params(**params))
+
+
+@pytest.mark.parametrize("digits", ["abc", "1" * 500, "１", "😀", "1 2", "%00", "\x00", "1;DROP TABLE accounts"])
+def test_garbled_digits_in_a_menu_are_a_wrong_key(caller, digits):
+    c = caller()
+    c.dial()
+    c._follow(step(c, Digits=digits))
+    assert c.heard == ["对不起，这个按键没有对应的服务。", MAIN_SHORT]
+
+
+@pytest.mark.parametrize("digits", ["abc", "1" * 500, "😀"])
+def test_garbled_digits_in_the_id_prompt_ask_again(caller, digits):
+    c = caller()
+    c.dial()
+    c.press("1")
+    c._follow(step(c, Digits=digits))
+    assert c.heard[0] == "对不起，按键无效。"
+    assert c.heard[1].startswith("请输入您的十八位身份证号码")
+
+
+def test_empty_digits_count_as_silence(caller):
+    c = caller()
+    c.dial()
+    c._follow(step(c, Digits=""))
+    assert c.heard == ["对不起，没有收到您的按键。", MAIN_SHORT]
+
+
+def test_missing_digits_count_as_silence(caller):
+    c = caller()
+    c.dial()
+    c._follow(c.post(c.gather["action"], c.params()))
+    assert c.heard == ["对不起，没有收到您的按键。", MAIN_SHORT]
+
+
+def test_a_repeated_digits_parameter_is_a_wrong_key(caller):
+    c = caller()
+    c.dial()
+    url = c.gather["action"]
+    params = c.params()
+    form = list(params.items()) + [("Digits", "1"), ("Digits", "2")]
+    from werkzeug.datastructures import MultiDict
+
+    signature = c.validator.compute_signature(url, MultiDict(form))
+    path = url.replace(c.base, "")
+    response = c.client.post(path, data=MultiDict(form), headers={"X-Twilio-Signature": signature})
+    c._follow(response)
+    assert c.heard == ["对不起，这个按键没有对应的服务。", MAIN_SHORT]
+
+
+@pytest.mark.parametrize("sid", [None, "", "x" * 65, "CA<script>", "../../etc"])
+def test_a_bad_call_sid_is_a_400(caller, sid):
+    c = caller()
+    params = c.params()
+    if sid is None:
+        del params["CallSid"]
+    else:
+        params["CallSid"] = sid
+    assert c.post("/voice", params).status_code == 400
+
+
+def test_an_oversized_body_is_refused(caller):
+    c = caller()
+    params = c.params(Filler="x" * 100_000)
+    assert c.post("/voice", params).status_code == 413
+
+
+def test_a_stale_step_repeats_the_current_prompt_without_acting(caller):
+    c = caller()
+    c.dial()
+    old_action = c.gather["action"]
+    c.press("3")
+    # Twilio retries the first request: it must not choose 3 again from inside the rebate menu.
+    c._follow(c.post(old_action, c.params(Digits="1")))
+    assert c.heard == ["查询北京的标准请按1，查询其他地区请按2，返回主菜单请按9。"]
+
+
+@pytest.mark.parametrize("query", ["seq=abc", "seq=" + "9" * 200, "", "seq=0&event=explode", "seq=-1"])
+def test_a_garbled_step_url_is_answered(caller, query):
+    c = caller()
+    c.dial()
+    response = c.post("/voice/step" + (f"?{query}" if query else ""), c.params(Digits="1"))
+    assert response.status_code == 200
+    c._follow(response)
+    assert c.heard
+
+
+def test_an_unknown_call_starts_again_at_the_main_menu(caller):
+    c = caller()
+    c._follow(c.post("/voice/step?seq=3", c.params(Digits="1")))
+    assert c.heard == ["对不起，通话已超时，请重新选择。", MAIN_FULL]
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda s: {**s, "node": "no_such_node"},
+    lambda s: {**s, "verified": "110108195404120013"},
+    lambda s: {**s, "seq": "zero"},
+    lambda s: {**s, "slots": {"region": "atlantis"}},
+    lambda s: {**s, "slots": {"page": "1"}},
+    lambda s: {"node": "main"},
+    lambda s: [1, 2, 3],
+])
+def test_a_tampered_state_is_refused_and_the_call_restarts(app, caller, tamper):
+    c = caller()
+    c.dial()
+    store = Store(app.config["DATABASE_URL"])
+    store.save_call(c.call_sid, tamper(store.load_call(c.call_sid)), app.config["CLOCK"]())
+    c._follow(c.post("/voice/step?seq=0", c.params(Digits="1")))
+    assert c.heard == ["对不起，通话已超时，请重新选择。", MAIN_FULL]
+    assert store.load_call(c.call_sid)["node"] == "main"
+
+
+def test_an_unexpected_error_becomes_an_apology_and_the_main_menu(app, caller, monkeypatch):
+    from ivr import answers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("backend exploded")
+
+    monkeypatch.setattr(answers, "rebate_chosen", broken)
+    c = caller()
+    c.dial()
+    c.press("3")
+    c.press("1")
+    assert c.press("70#") == ["对不起，系统刚才出了点问题。", MAIN_FULL]
+    # The call goes on normally afterwards.
+    assert c.press("3")[0].startswith("查询北京的标准")
+
+
+def test_a_database_that_fails_gets_a_spoken_apology_not_a_500(app, caller, monkeypatch):
+    c = caller()
+    c.dial()
+    store = app.extensions["ivr.store"]
+
+    def down(*args, **kwargs):
+        raise ConnectionError("database is down")
+
+    monkeypatch.setattr(store, "load_call", down)
+    monkeypatch.setattr(store, "save_call", down)
+    response = c.post(c.gather["action"], c.params(Digits="1"))
+    assert response.status_code == 200
+    c._follow(response)
+    assert c.heard == ["对不起，系统刚才出了点问题。", "感谢您的来电，再见。"]
+
+
+# Privacy: no ID number, password or amount in a URL or a log line.
+
+def test_no_personal_data_in_urls_or_logs(caller, caplog):
+    secrets = ["110108195404120012", "222222", "135790", "1004", "一千零四"]
+    with caplog.at_level(logging.DEBUG):
+        c = caller()
+        c.dial()
+        urls = []
+        for keys in ["1", "110108195404120012#", "135790#", "222222#", "9", "2"]:
+            urls.append(c.gather["action"])
+            urls.append(c.after_gather)
+            c.press(keys)
+    assert "一千零四元零六分" in "".join(c.transcript)
+    for url in urls:
+        assert all(secret not in url for secret in secrets[:4]), url
+        assert url.startswith("http://localhost/voice/step?seq=")
+    for record in caplog.records:
+        line = record.getMessage()
+        assert all(secret not in line for secret in secrets), line
+
+
+def test_the_stored_call_state_holds_no_password_or_balance(app, caller):
+    c = caller()
+    c.dial()
+    c.press("1")
+    c.press("110108195404120012#")
+    c.press("222222#")
+    text = json.dumps(Store(app.config["DATABASE_URL"]).load_call(c.call_sid), ensure_ascii=False)
+    assert "222222" not in text and "1004" not in text

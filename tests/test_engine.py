@@ -1,0 +1,109 @@
+"""The menu engine is pure: it steps a state with an event, with no web framework or telephony in sight."""
+
+import ast
+import datetime as dt
+from pathlib import Path
+
+from ivr.accounts import load_accounts
+from ivr.engine import Dial, Engine, Gather, Hangup, Keys, Silence, State
+from ivr.hotline import load_hotline
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Beijing
+
+
+class MemoryBackend:
+    """Accounts and lockouts in a dict: enough for the engine, no database."""
+
+    def __init__(self):
+        self.accounts = {a.id_number: a for a in load_accounts(ROOT / "data" / "accounts.yaml")}
+        self.failures = {}
+        self.locked = {a.id_number for a in self.accounts.values() if a.locked}
+
+    def account(self, id_number):
+        return self.accounts.get(id_number)
+
+    def is_locked(self, id_number):
+        return id_number in self.locked
+
+    def record_failure(self, id_number, now, attempts, window):
+        self.failures[id_number] = self.failures.get(id_number, 0) + 1
+        if self.failures[id_number] >= attempts:
+            self.locked.add(id_number)
+        return self.failures[id_number]
+
+    def clear_failures(self, id_number):
+        self.failures.pop(id_number, None)
+
+
+def engine():
+    return Engine(load_hotline(ROOT / "prompts", ROOT / "data"), MemoryBackend())
+
+
+def test_a_whole_call_without_flask():
+    e = engine()
+    state, reply = e.start("+861012393", NOW)
+    assert isinstance(reply.then, Gather) and reply.then.num_digits == 1
+    for keys in ["1", "110108195404120012", "222222"]:
+        reply = e.step(state, Keys(keys), NOW)
+    assert reply.node == "balance"
+    assert reply.says[1] == "截至二零二六年十一月二十日，您的医保个人账户余额为一千零四元零六分。"
+    reply = e.step(state, Keys("0"), NOW)
+    assert reply.then == Dial("+861065550100")
+
+
+def test_state_round_trips_through_a_plain_dict():
+    e = engine()
+    state, _ = e.start("+862112393", NOW)
+    e.step(state, Keys("3"), NOW)
+    e.step(state, Keys("2"), NOW)
+    e.step(state, Keys("0755"), NOW)
+    again = State.from_dict(state.to_dict(), e.hotline)
+    assert again == state
+    assert again.slots == {"region": "shenzhen"}
+
+
+def test_silence_three_times_hangs_up():
+    e = engine()
+    state, _ = e.start("+861012393", NOW)
+    replies = [e.step(state, Silence(), NOW) for _ in range(3)]
+    assert [type(r.then) for r in replies] == [Gather, Gather, Hangup]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(("." * node.level) + node.module)
+        elif isinstance(node, ast.ImportFrom):
+            names.update("." * node.level + alias.name for alias in node.names)
+    return names
+
+
+def test_the_engine_imports_neither_flask_nor_twilio():
+    """Follow the engine's imports inside the package and check none reaches Flask or Twilio."""
+    package = ROOT / "ivr"
+    seen, todo, outside = set(), ["engine"], set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        for name in _imports(package / f"{module}.py"):
+            if name.startswith("."):
+                todo.append(name.lstrip(".").split(".")[0])
+            else:
+                outside.add(name.split(".")[0])
+    assert "flask" not in outside and "twilio" not in outside
+    assert "webhooks" not in seen and "twiml" not in seen
+
+
+def test_no_chinese_in_python_source():
+    """Every word a caller hears lives in prompts/*.yaml: the package's Python holds none."""
+    for path in (ROOT / "ivr").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+        assert not cjk, f"{path.relative_to(ROOT)} contains Chinese text: {''.join(cjk[:20])}"
