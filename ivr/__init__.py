@@ -1,9 +1,8 @@
-"""A Mandarin medical-insurance (医保) hotline for Twilio Voice."""
+"""A Mandarin medical-insurance (yibao) hotline for Twilio Voice."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -12,7 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .accounts import load_accounts
 from .calls import CallFlow
 from .config import from_environment
-from .hotline import load_hotline
+from . import logs, metrics
+from . import reload
 from .store import Store
 
 
@@ -31,19 +31,33 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["IVR_TRUST_PROXY"] == "1":
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logs.configure(app.config["IVR_LOG_FORMAT"], app.config["IVR_LOG_LEVEL"])
 
-    hotline = load_hotline(Path(app.config["IVR_PROMPTS"]), Path(app.config["IVR_DATA"]))
-    store = Store(app.config["DATABASE_URL"])
-    store.create_schema()
-    if app.config["IVR_LOAD_DEMO"] == "1" and store.account_count() == 0:
-        store.load_accounts(load_accounts(Path(app.config["IVR_DATA"]) / "accounts.yaml"))
+    versions = reload.from_app(app)
+    store = Store(app.config["DATABASE_URL"], app.config["REDIS_URL"], app.config["IVR_REDIS_PREFIX"])
+    demo = Path(app.config["IVR_DATA"]) / "accounts.yaml"
+    # The demo is loaded under the migration lock, so that servers starting together load it once.
+    load_demo = lambda: store.account_count() or store.load_accounts(load_accounts(demo))  # noqa: E731
+    store.create_schema(then=load_demo if app.config["IVR_LOAD_DEMO"] == "1" else None)
 
-    app.extensions["ivr.hotline"] = lambda: hotline
+    # Called once per request; reloads edited prompts and data (ivr.reload) and keeps calls on their version.
+    app.extensions["ivr.hotline"] = versions
+    app.extensions["ivr.versions"] = versions
     app.extensions["ivr.store"] = store
     app.extensions["ivr.flow"] = CallFlow(app.extensions["ivr.hotline"], store, lambda: app.config["CLOCK"]())
 
-    from . import webhooks
+    from . import simulator, webhooks
 
     app.register_blueprint(webhooks.bp)
+    from . import menumap
+
+    app.register_blueprint(menumap.bp)
+    from . import calllog, health, operator
+
+    calllog.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(operator.bp)
+    simulator.init_app(app)
+    logs.init_app(app)
+    metrics.init_app(app)
     return app

@@ -177,6 +177,7 @@ def _credit_words(script: Script, credit) -> str:
     words = script.answers.rebate
     read = script.reader
     if credit.every == "year":
-        return words.credit_year.format(date=read.month_day(credit.month or 1, credit.day))
+        template = {"by": words.credit_year_by, "on": words.credit_year, "around": words.credit_year_around}[credit.when]
+        return template.format(date=read.month_day(credit.month or 1, credit.day))
     template = {"by": words.credit_month_by, "on": words.credit_month_on, "around": words.credit_month_around}[credit.when]
     return template.format(day=read.integer(credit.day))

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from .engine import DialEnded, Engine, Hangup, Keys, Reply, Silence, State, StateError
+from . import outage
+from .engine import DialEnded, Engine, Gather, Hangup, Keys, Reply, Silence, State, StateError
 from .hotline import Hotline
-from .store import Store
+from .store import BackendUnavailable, Store
 from .twiml import render
 
 log = logging.getLogger("ivr.calls")
@@ -102,12 +103,24 @@ class CallFlow:
         messages = hotline.script.messages
         event = event_from(form, event_name)
         kind = type(event).__name__.lower()
+        if event_name == outage.EVENT:
+            # The caller answered the outage apology: the agent key and silence are served without the backend.
+            handled = outage.answer(engine, hotline, event, called_number(form), now)
+            if handled is not None:
+                return self._finish(sid, *handled, hotline, url, "outage", started)
+            # Any other key tries again: the caller hears their current node once the backend is back.
+            seq = None
         try:
             stored = self.store.load_call(sid)
             if stored is None:
                 state, reply = engine.restart(called_number(form), now, [messages.restarted])
                 kind = "restart"
             else:
+                pinned = stored.get("version") if isinstance(stored, dict) else None
+                if isinstance(pinned, str) and pinned and pinned != hotline.version:
+                    # The call goes on with the prompts and data it started on, whatever was published since.
+                    hotline = self.hotline(pinned)
+                    engine, messages = Engine(hotline, self.store), hotline.script.messages
                 try:
                     state = State.from_dict(stored, hotline)
                 except StateError as exc:
@@ -124,6 +137,10 @@ class CallFlow:
                         reply = engine.garbled(state, now)
                     else:
                         reply = engine.step(state, event, now)
+        except BackendUnavailable as exc:
+            log.warning("call %s: %s; offering the agent", sid, exc)
+            state, reply = outage.fresh(engine, called_number(form), now), outage.offer(hotline)
+            kind = "outage"
         except Exception:
             # Twilio would say "an application error has occurred" and hang up; apologise and go home instead.
             log.exception("call %s: step failed", sid)
@@ -138,10 +155,19 @@ class CallFlow:
 
     def _finish(self, sid: str, state: State, reply: Reply, hotline: Hotline, url, kind: str, started: float) -> str:
         now = self.clock()
-        self.store.save_call(sid, state.to_dict(), now)
-        twiml = render(reply, hotline.script.settings, lambda event: url(state.seq, event))
+        state.version = hotline.version
+        try:
+            self.store.save_call(sid, state.to_dict(), now)
+        except BackendUnavailable as exc:
+            log.warning("call %s: state not saved (%s)", sid, exc)
+            # The next step could not go on without the state; a Dial or a Hangup needs none.
+            if isinstance(reply.then, Gather):
+                reply, kind = outage.offer(hotline), "outage"
+        # Every answer to the apology (keys or silence) comes back as the outage event.
+        event_for = (lambda event: outage.EVENT) if outage.is_offer(reply) else (lambda event: event)
+        twiml = render(reply, hotline.script.settings, lambda event: url(state.seq, event_for(event)))
         seconds = time.perf_counter() - started
-        log.info("call %s: %s -> %s (%.1f ms)", sid, kind, reply.node, seconds * 1000)
+        log.debug("call %s: %s -> %s (%.1f ms)", sid, kind, reply.node, seconds * 1000)
         record = StepRecord(sid, kind, reply.node, isinstance(reply.then, Hangup), seconds, now)
         for observer in self.observers:
             try:

@@ -15,15 +15,35 @@ def main() -> None:
     """The medical-insurance hotline."""
 
 
-def _app():
+def _app(**overrides):
     from . import create_app
+    from .store import BackendUnavailable
 
     try:
-        return create_app()
+        return create_app(overrides or None)
     except HotlineError as exc:
         # Operators get file:line and what is wrong, not a traceback.
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except BackendUnavailable as exc:
+        click.echo(f"error: cannot reach the database or Redis ({exc}); check DATABASE_URL and REDIS_URL", err=True)
+        sys.exit(2)
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest revision (servers also do this when they start)."""
+    from . import migrate
+
+    store = _app(IVR_LOAD_DEMO="0").extensions["ivr.store"]
+    engine = store.engine
+    click.echo(f"{engine.url.render_as_string(hide_password=True)} is at revision {migrate.current(engine)} (latest {migrate.head()})")
+    store.close()
 
 
 @main.command()
@@ -41,6 +61,48 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress.serve(app, host=host, port=port, threads=threads, ident="ivr")
 
 
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check(path: str | None, strict: bool) -> None:
+    """Check prompts/ and data/ (under PATH, or the configured folders) and exit 1 on any error."""
+    from .checks import run
+
+    sys.exit(run(path, strict, click.echo))
+
+
+@main.command("map")
+@click.option("--output", "-o", default="menumap.html", show_default=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+def map_command(output: str) -> None:
+    """Draw the whole menu tree as an HTML page (also served at /map)."""
+    from .checks import folders
+    from .menumap import write
+
+    try:
+        click.echo(f"wrote {write(*folders(None), Path(output))}")
+    except HotlineError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command("test")
+@click.argument("path", required=False, type=click.Path(exists=True))
+@click.option("--verbose", "-v", is_flag=True, help="Print every scenario's transcript, not only the failed ones'.")
+def test_scenarios(path: str | None, verbose: bool) -> None:
+    """Run operators' scenarios (PATH: a file or folder; default prompts/scenarios) against the current prompts and data."""
+    from .checks import folders, format_problem
+    from .scenarios import report, run_all
+    from .yamlsource import SourceError
+
+    prompts, data = folders(None)
+    try:
+        outcomes = run_all(prompts, data, Path(path) if path else prompts / "scenarios")
+    except (SourceError, HotlineError) as exc:
+        click.echo(format_problem(exc) if isinstance(exc, SourceError) else f"error: {exc}", err=True)
+        sys.exit(2)
+    sys.exit(report(outcomes, click.echo, verbose))
+
+
 @main.command("load-demo")
 @click.option("--replace", is_flag=True, help="Overwrite accounts that already exist.")
 def load_demo(replace: bool) -> None:
@@ -50,6 +112,7 @@ def load_demo(replace: bool) -> None:
     app = _app()
     store = app.extensions["ivr.store"]
     count = store.load_accounts(load_accounts(Path(app.config["IVR_DATA"]) / "accounts.yaml"), replace=replace)
+    store.close()
     click.echo(f"loaded {count} accounts")
 
 
@@ -64,7 +127,72 @@ def unlock(id_number: str) -> None:
         click.echo(f"error: not a valid ID number ({result.problem})", err=True)
         sys.exit(2)
     store = _app().extensions["ivr.store"]
-    if store.unlock(result.number):
-        click.echo(f"unlocked {mask(result.number)}")
-    else:
-        click.echo(f"{mask(result.number)} was not locked")
+    unlocked = store.unlock(result.number)
+    store.close()
+    click.echo(f"unlocked {mask(result.number)}" if unlocked else f"{mask(result.number)} was not locked")
+
+
+@main.group()
+def twilio() -> None:
+    """The Twilio number that sends calls to the hotline (needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)."""
+
+
+def _twilio_client(ctx: click.Context):
+    from . import twilio_admin
+    from .config import from_environment
+
+    settings = from_environment()
+    # Tests hand in an HTTP client through the context object; people get twilio's own.
+    http_client = (ctx.obj or {}).get("twilio_http_client")
+    return twilio_admin.client(settings["TWILIO_ACCOUNT_SID"], settings["TWILIO_AUTH_TOKEN"], http_client)
+
+
+@twilio.command("connect")
+@click.option("--number", required=True, help="The Twilio number, in E.164 form (+14155550123).")
+@click.option("--url", "base_url", required=True, help="The hotline's public base URL (https://your-name.ngrok.app).")
+@click.pass_context
+def twilio_connect(ctx: click.Context, number: str, base_url: str) -> None:
+    """Point the number's voice webhook at URL/voice and its status callback at URL/voice/status."""
+    from . import twilio_admin
+    from .config import from_environment
+
+    try:
+        setup = twilio_admin.connect(_twilio_client(ctx), number, base_url)
+    except twilio_admin.AdminError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"{setup.number}: calls go to {setup.voice_method} {setup.voice_url}")
+    click.echo(f"{setup.number}: call outcomes go to {setup.status_callback_method} {setup.status_callback}")
+    public = from_environment()["IVR_PUBLIC_URL"].rstrip("/")
+    if public != base_url.rstrip("/"):
+        # Twilio signs the URL it calls; the app checks signatures against IVR_PUBLIC_URL.
+        click.echo(f"warning: IVR_PUBLIC_URL is {public or 'not set'}; set it to {base_url.rstrip('/')} where the app runs, "
+                   "or every call will be refused (403)", err=True)
+
+
+@twilio.command("status")
+@click.option("--number", default=None, help="Only this number (E.164); all the account's numbers otherwise.")
+@click.pass_context
+def twilio_status(ctx: click.Context, number: str | None) -> None:
+    """Show where the account's numbers send their calls and call outcomes."""
+    from . import twilio_admin
+    from .config import from_environment
+
+    public = from_environment()["IVR_PUBLIC_URL"]
+    try:
+        if number:
+            twilio_admin.check_number(number)
+        found = twilio_admin.numbers(_twilio_client(ctx), number)
+    except twilio_admin.AdminError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if not found:
+        click.echo(f"{number or 'this account'}: no such number on the Twilio account", err=True)
+        sys.exit(1)
+    for setup in found:
+        verdict = ""
+        if public:
+            verdict = "  (this hotline)" if setup.points_at(public) else "  (not this hotline's IVR_PUBLIC_URL)"
+        click.echo(f"{setup.number}{verdict}")
+        click.echo(f"  voice:  {setup.voice_method or '-'} {setup.voice_url or '(none)'}")
+        click.echo(f"  status: {setup.status_callback_method or '-'} {setup.status_callback or '(none)'}")

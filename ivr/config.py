@@ -23,7 +23,20 @@ SETTINGS = (
     Setting("DATABASE_URL", "", "SQLAlchemy URL of the database; empty means SQLite in the instance folder."),
     Setting("IVR_PROMPTS", str(ROOT / "prompts"), "Folder of the operators' prompts/*.yaml."),
     Setting("IVR_DATA", str(ROOT / "data"), "Folder of regions.yaml, lines.yaml and accounts.yaml."),
+    Setting("IVR_RELOAD_SECONDS", "2", "How often the server looks for edits to prompts/ and data/ and serves them once valid (0 switches reloading off)."),
     Setting("IVR_LOAD_DEMO", "1", "Load data/accounts.yaml into an empty database at start-up (0 to switch off)."),
+    Setting("REDIS_URL", "", "Redis URL (redis://host:6379/0) for password counters and call state shared by all processes; "
+                             "empty keeps them in the database."),
+    Setting("IVR_REDIS_PREFIX", "ivr:", "Prefix of every Redis key the hotline writes, so that several hotlines can share one Redis."),
+    Setting("IVR_OPERATOR_PASSWORD", "", "Password of the operator page /operator (HTTP Basic, any user name); empty switches the page off."),
+    Setting("TWILIO_ACCOUNT_SID", "", "Account SID (AC...) used with TWILIO_AUTH_TOKEN by `ivr twilio connect` and `ivr twilio status`."),
+    Setting("IVR_LOG_FORMAT", "text", "Log lines as plain `text` for a terminal or one `json` object per line for a log collector."),
+    Setting("IVR_LOG_LEVEL", "INFO", "Lowest level of log lines written: DEBUG, INFO, WARNING or ERROR."),
+    Setting("PROMETHEUS_MULTIPROC_DIR", "", "Folder where the worker processes of one server pool their /metrics; the gunicorn config sets one."),
+    Setting("IVR_SIMULATOR", "1", "Serve the web simulator at /simulator (0 to switch it off in production: it then answers 404)."),
+    Setting("IVR_SIMULATOR_PASSWORD", "", "Operator password the simulator asks for before anyone may use it; empty means no password."),
+    Setting("IVR_SECRET_KEY", "", "Key that signs the simulator's session cookie; empty means a new random key at every start "
+                                  "(set one when several server processes share the traffic)."),
 )
 
 

@@ -93,6 +93,8 @@ class State:
     pending: str | None = None
     return_to: str | None = None
     slots: dict = field(default_factory=dict)
+    # The prompts-and-data version the call started on (ivr.reload), so that an edit never changes a call midway.
+    version: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,6 +105,8 @@ class State:
         if not isinstance(data, dict) or set(data) != set(cls.__dataclass_fields__):
             raise StateError("the state has the wrong fields")
         state = cls(**data)
+        if not isinstance(state.version, str):
+            raise StateError("the version is not text")
         ints = (state.seq, state.noinput, state.nomatch)
         if not all(type(value) is int and value >= 0 for value in ints):
             raise StateError("a counter is not a whole number")

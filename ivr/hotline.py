@@ -20,6 +20,8 @@ class Hotline:
     script: Script
     regions: RegionBook
     lines: LineBook
+    # The content hash of the files it was loaded from (ivr.reload); calls stay on the version they started on.
+    version: str = ""
 
 
 def load_hotline(prompts: Path, data: Path) -> Hotline:

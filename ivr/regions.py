@@ -137,7 +137,10 @@ class _Reader:
         self.path = path
 
     def fail(self, where: str, message: str) -> RegionDataError:
-        return RegionDataError(f"{self.path.name}: {where}: {message}")
+        error = RegionDataError(f"{self.path.name}: {where}: {message}")
+        # Kept apart so that `ivr check` can point at the line of the field.
+        error.where, error.detail = where, message
+        return error
 
     def mapping(self, value: Any, where: str, required: set[str], optional: set[str] = frozenset()) -> dict:
         if not isinstance(value, dict):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import string
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from .reading import Reader
 from .yamlsource import Located, Mark, SourceError, read
@@ -17,14 +19,20 @@ SECTIONS = ("settings", "nodes", "messages", "answers", "reading")
 
 
 class Placeholders:
-    """Annotation metadata: the {names} a template may use."""
+    """Annotation metadata: the {names} a template may use, and those it must say."""
 
-    def __init__(self, *names: str):
-        self.names = frozenset(names)
+    def __init__(self, *names: str, required: tuple[str, ...] = ()):
+        self.names = frozenset(names) | frozenset(required)
+        self.required = frozenset(required)
 
 
-def Template(*names: str):
-    return Annotated[str, Placeholders(*names)]
+def Template(*names: str, required: tuple[str, ...] = ()):
+    return Annotated[str, Placeholders(*names, required=required)]
+
+
+def Said(*names: str):
+    """A template that must say every one of its placeholders: the answer the caller asked for."""
+    return Template(required=names)
 
 
 class Model(BaseModel):
@@ -58,6 +66,11 @@ class PasswordPolicy(Model):
     window_hours: int = Field(ge=1, le=24 * 30)
 
 
+class Speech(Model):
+    chars_per_second: float = Field(default=4.0, gt=0, le=20)
+    budget_seconds: int = Field(default=25, ge=1, le=600)
+
+
 class Settings(Model):
     language: str
     voice: str
@@ -69,12 +82,13 @@ class Settings(Model):
     keys: GlobalKeys
     password: PasswordPolicy
     page_size: int = Field(ge=1, le=12)
+    speech: Speech = Speech()
 
 
 def _key_text(value):
     """Menu keys may be written unquoted (1:), which YAML reads as a number; booleans are refused."""
     if isinstance(value, bool):
-        raise ValueError("a key written as yes/no/on/off/true/false is read as true or false by YAML; quote it")
+        raise PydanticCustomError("bool_key", "a key written as yes/no/on/off/true/false is read as true or false")
     return str(value) if isinstance(value, int) else value
 
 
@@ -99,7 +113,10 @@ def _options_validator(cls, value):
     for key, target in value.items():
         text = _key_text(key)
         if not isinstance(text, str) or len(text) != 1 or text not in "0123456789*#":
-            raise ValueError(f"the option key {key!r} is not one phone key (0-9, * or #)")
+            raise PydanticCustomError("phone_key", "the option key {key} is not one phone key", {"key": str(key)})
+        if text in cleaned:
+            # 1: and "1": are two keys to YAML but the same key on the phone; the last would silently win.
+            raise PydanticCustomError("same_key", "two options on the key {key}", {"key": text})
         cleaned[text] = target
     return cleaned
 
@@ -164,60 +181,63 @@ class Messages(Model):
     last_page: str
     first_page: str
     agent_connecting: str
-    agent_closed: Template("hours")
+    agent_closed: Said("hours")
     agent_busy: str
     agent_after_call: str
-    hours_period: Template("days", "start", "end")
+    hours_period: Template("days", required=("start", "end"))
     hours_separator: str
     hours_always: str
     days: Days
     goodbye: str
     too_many_failures: str
     apology: str
+    outage: str
     restarted: str
 
 
 class BalanceAnswers(Model):
-    text: Template("as_of", "balance")
-    last_credit: Template("date", "amount")
+    text: Said("as_of", "balance")
+    last_credit: Said("date", "amount")
     resident: str
 
 
 class PaymentAnswers(Model):
-    total: Template("years", "months")
-    total_whole_years: Template("years")
-    gaps: Template("count")
+    total: Said("years", "months")
+    total_whole_years: Said("years")
+    gaps: Said("count")
     none: str
-    month: Template("month", "base", "individual", "employer", "credited")
-    unpaid: Template("month")
-    year: Template("year", "individual")
-    page: Template("page", "pages")
+    month: Template("base", "employer", "credited", required=("month", "individual"))
+    unpaid: Said("month")
+    year: Said("year", "individual")
+    page: Template("pages", required=("page",))
     next_hint: str
     previous_hint: str
 
 
 class RebateAnswers(Model):
-    own: Template("region", "age")
-    region: Template("region")
-    fixed: Template("amount")
-    age_tiered: Template("tier", "amount")
-    age_tiered_yearly: Template("tier", "amount", "monthly")
-    pension_share: Template("rate", "pension", "amount")
-    annual_lump_sum: Template("amount")
-    own_pension_share: Template("rate")
-    own_pension_amount: Template("amount")
-    deduction: Template("what", "amount", "net")
+    own: Template("age", required=("region",))
+    region: Said("region")
+    fixed: Said("amount")
+    age_tiered: Said("tier", "amount")
+    age_tiered_yearly: Template("monthly", required=("tier", "amount"))
+    pension_share: Template("pension", required=("rate", "amount"))
+    annual_lump_sum: Said("amount")
+    own_pension_share: Said("rate")
+    own_pension_amount: Said("amount")
+    deduction: Template("what", "amount", required=("net",))
     assumption: str
-    tier_below: Template("age")
-    tier_from: Template("age")
-    tier_between: Template("low", "high")
-    credit_month_by: Template("day")
-    credit_month_on: Template("day")
-    credit_month_around: Template("day")
-    credit_year: Template("date")
+    tier_below: Said("age")
+    tier_from: Said("age")
+    tier_between: Said("low", "high")
+    credit_month_by: Said("day")
+    credit_month_on: Said("day")
+    credit_month_around: Said("day")
+    credit_year: Said("date")
+    credit_year_by: Said("date")
+    credit_year_around: Said("date")
     who: str
     unknown_area: Template("code")
-    national: Template("low", "high", "pension", "amount")
+    national: Template("low", "pension", "amount", required=("high",))
 
 
 class Answers(Model):
@@ -261,49 +281,57 @@ def load_script(folder: Path) -> Script:
 
 def check_script(folder: Path) -> list[SourceError]:
     """Every problem found in the prompts folder, errors and warnings, in file order."""
+    return validate(folder)[2]
+
+
+def validate(folder: Path) -> tuple[ScriptModel | None, Located | None, list[SourceError]]:
+    """The validated model (None when it does not validate), where its values stand, and every problem."""
     try:
         merged, located = _merge(folder)
     except SourceError as error:
-        return [error]
+        return None, None, [error]
     try:
         model = ScriptModel.model_validate(merged)
     except ValidationError as exc:
-        return [_explain(error, merged, located) for error in exc.errors()]
+        return None, located, [_explain(error, merged, located) for error in exc.errors()]
     problems = []
     try:
         Reader(model.reading)
     except ValueError as exc:
-        problems.append(SourceError(located.mark(("reading",)), f"the reading lexicon is incomplete: {exc}"))
+        problems.append(SourceError(located.mark(("reading",)), "reading_incomplete", detail=str(exc)))
     problems += _check_references(model, located)
     problems += _check_placeholders(model, located)
-    return problems
+    return model, located, problems
 
 
 def _merge(folder: Path) -> tuple[dict, Located]:
     files = sorted(Path(folder).glob("*.yaml"))
     if not files:
-        raise SourceError(Mark(str(folder), 1, 1), "no .yaml files in the prompts folder")
+        raise SourceError(Mark(str(folder), 1, 1), "no_yaml_files")
     merged: dict = {}
     marks: dict = {}
     key_marks: dict = {}
+    conversions: dict = {}
     for path in files:
         source = read(path, display=_display(path))
         if not isinstance(source.data, dict):
-            raise SourceError(source.mark(()), "the file must be a mapping of sections (settings, nodes, messages, answers, reading)")
+            raise SourceError(source.mark(()), "file_not_mapping", sections=", ".join(SECTIONS))
         for section, body in source.data.items():
             if section not in SECTIONS:
-                raise SourceError(source.key_marks.get((section,)), f"unknown section {section!r}; the sections are {', '.join(SECTIONS)}")
+                raise SourceError(source.key_marks.get((section,)), "unknown_section", name=section,
+                                  sections=", ".join(SECTIONS), suggest=_suggest(section, SECTIONS))
             if not isinstance(body, dict):
-                raise SourceError(source.mark((section,)), f"the section {section!r} must be a mapping of names to values")
+                raise SourceError(source.mark((section,)), "section_not_mapping", name=section)
             target = merged.setdefault(section, {})
             for name, value in body.items():
                 if name in target:
                     first = key_marks.get((section, name))
-                    raise SourceError(source.key_marks.get((section, name)), f"{section}.{name} is already defined at {first}; keep one")
+                    raise SourceError(source.key_marks.get((section, name)), "defined_twice", name=f"{section}.{name}", first=first)
                 target[name] = value
         marks.update(source.marks)
         key_marks.update(source.key_marks)
-    return merged, Located(merged, marks, key_marks)
+        conversions.update(source.conversions)
+    return merged, Located(merged, marks, key_marks, conversions)
 
 
 def _display(path: Path) -> str:
@@ -313,10 +341,20 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _suggest(word, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return close[0] if close else ""
+
+
+# Pydantic's names for the parts of a location that are not in the YAML: union members and validators.
+_TAGS = ("menu", "input", "answer", "say", "str", "Goto", "function-after[_key_text(), str]")
+
+
 def _explain(error: dict, data, located: Located) -> SourceError:
     """Turn one pydantic error into a sentence at the line of the offending value."""
     path: list = []
     current = data
+    parent_model = ScriptModel
     loc = list(error["loc"])
     for index, part in enumerate(loc):
         if isinstance(current, dict) and part in current:
@@ -325,22 +363,93 @@ def _explain(error: dict, data, located: Located) -> SourceError:
         elif isinstance(current, list) and isinstance(part, int) and part < len(current):
             path.append(part)
             current = current[part]
-        elif index == len(loc) - 1 or part not in ("menu", "input", "answer", "say", "str", "Goto", "function-after[_key_text(), str]"):
+        elif index == len(loc) - 1 or part not in _TAGS:
             # The last part names a missing field; anything else left is a union tag pydantic added.
             if isinstance(current, dict) and error["type"] == "missing":
-                path_text = ".".join(str(p) for p in path)
-                return SourceError(located.mark(tuple(path)), f"{path_text}: the field {part!r} is missing")
-    where = ".".join(str(p) for p in path) or "file"
+                return SourceError(located.mark(tuple(path)), "missing_field", where=_where(path), field=part)
+    where = _where(path)
     kind = error["type"]
+    ctx = error.get("ctx") or {}
+    mark = located.mark(tuple(path))
+    converted = located.conversions.get(tuple(path))
     if kind == "extra_forbidden":
-        return SourceError(located.key_marks.get(tuple(path)) or located.mark(tuple(path)), f"{where}: unknown field {path[-1]!r}; check the spelling")
+        allowed = _fields_near(tuple(path[:-1]), data)
+        return SourceError(located.key_mark(tuple(path)), "unknown_field", where=_where(path[:-1]), field=path[-1],
+                           allowed=", ".join(allowed), suggest=_suggest(path[-1], allowed))
     if kind == "union_tag_invalid":
-        return SourceError(located.mark(tuple(path)), f"{where}: unknown node type; use one of menu, input, answer, say")
+        return SourceError(mark, "unknown_node_type", where=where, suggest=_suggest(current, NODE_TYPES))
     if kind == "union_tag_not_found":
-        return SourceError(located.mark(tuple(path)), f"{where}: every node needs a type (menu, input, answer or say)")
+        return SourceError(mark, "node_without_type", where=where)
     if kind == "missing":
-        return SourceError(located.mark(tuple(path)), f"{where}: a required field is missing")
-    return SourceError(located.mark(tuple(path)), f"{where}: {error['msg']}")
+        return SourceError(mark, "missing_value", where=where)
+    if kind == "bool_key":
+        bad = located.conversions.get(tuple(path) + (False,)) or located.conversions.get(tuple(path) + (True,))
+        return SourceError(bad.mark if bad else mark, "bool_key", where=where, text=bad.text if bad else "no")
+    if kind in ("phone_key", "same_key"):
+        return SourceError(mark, kind, where=where, key=ctx.get("key", ""))
+    if converted is not None:
+        return SourceError(converted.mark, "converted_value", where=where, text=converted.text, value=_yaml_word(converted.value))
+    if kind == "literal_error":
+        return SourceError(mark, "not_one_of", where=where, value=current, expected=ctx.get("expected", ""))
+    if kind in ("string_type", "int_type", "int_parsing", "float_type", "float_parsing", "bool_type", "dict_type",
+                "list_type", "model_type", "model_attributes_type", "int_from_float"):
+        return SourceError(mark, "wrong_type", where=where, value=_yaml_word(current), expected=_TYPE_WORDS.get(kind, kind))
+    if kind in ("greater_than_equal", "greater_than"):
+        return SourceError(mark, "too_small", where=where, value=current, limit=ctx.get("ge", ctx.get("gt", "")))
+    if kind in ("less_than_equal", "less_than"):
+        return SourceError(mark, "too_large", where=where, value=current, limit=ctx.get("le", ctx.get("lt", "")))
+    if kind == "string_pattern_mismatch":
+        return SourceError(mark, "not_a_key", where=where, value=current)
+    if kind in ("too_short", "too_long"):
+        return SourceError(mark, "wrong_length", where=where)
+    return SourceError(mark, "invalid_value", where=where, detail=error["msg"])
+
+
+NODE_TYPES = ("menu", "input", "answer", "say")
+_TYPE_WORDS = {
+    "string_type": "text", "int_type": "whole number", "int_parsing": "whole number", "int_from_float": "whole number",
+    "float_type": "number", "float_parsing": "number", "bool_type": "true or false", "dict_type": "mapping",
+    "list_type": "list", "model_type": "mapping", "model_attributes_type": "mapping",
+}
+
+
+def _where(path) -> str:
+    return ".".join(str(p) for p in path) or "file"
+
+
+def _yaml_word(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _fields_near(path: tuple, data) -> list[str]:
+    """The field names the model allows at path, for did-you-mean suggestions."""
+    model = ScriptModel
+    current = data
+    for part in path:
+        current = current.get(part) if isinstance(current, dict) else None
+        fields = model.model_fields if model else {}
+        if model is not None and part in fields:
+            model = _model_of(fields[part].annotation)
+        elif path and path[0] == "nodes" and len(path) == 2 and isinstance(current, dict):
+            model = _NODE_MODELS.get(current.get("type"))
+        else:
+            model = None
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_of(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+_NODE_MODELS = {"menu": MenuNode, "input": InputNode, "answer": AnswerNode, "say": SayNode}
 
 
 def _check_references(model: ScriptModel, located: Located) -> list[SourceError]:
@@ -350,66 +459,93 @@ def _check_references(model: ScriptModel, located: Located) -> list[SourceError]
 
     def missing(target: str, path: tuple) -> None:
         if target not in nodes:
-            problems.append(SourceError(located.mark(path), f"{'.'.join(map(str, path))}: there is no node called {target!r}"))
+            problems.append(SourceError(located.mark(path), "no_such_node", where=_where(path), target=target,
+                                        suggest=_suggest(target, list(nodes) + list(ACTIONS))))
 
     missing(model.settings.start, ("settings", "start"))
     missing(model.settings.identify, ("settings", "identify"))
+    for path, conversion in located.conversions.items():
+        if len(path) == 4 and path[0] == "nodes" and path[2] == "options":
+            # 04: becomes the key "4" without a word; the operator must see that it is not what was typed.
+            problems.append(SourceError(conversion.mark, "converted_value", where=_where(path[:3]), text=conversion.text,
+                                        value=conversion.value))
     global_keys = {keys.repeat: "repeat", keys.agent: "agent", keys.main: "main"}
+    if len(global_keys) < 3:
+        problems.append(SourceError(located.mark(("settings", "keys")), "global_keys_clash"))
     for name, node in nodes.items():
         for key, target in getattr(node, "options", {}).items():
             path = ("nodes", name, "options", key)
             if key in global_keys:
-                problems.append(SourceError(located.key_marks.get(path) or located.mark(path), f"nodes.{name}.options: the key {key!r} is the global {global_keys[key]} key; choose another key"))
+                problems.append(SourceError(located.key_mark(path), "global_key_option", where=f"nodes.{name}.options",
+                                            key=key, role=global_keys[key]))
             go = target.go if isinstance(target, Goto) else target
             if go not in ACTIONS:
                 missing(go, path)
+            if go == "other_region" and not (isinstance(node, AnswerNode) and "region" in node.collect):
+                problems.append(SourceError(located.mark(path), "other_region_here", where=_where(path)))
+            if go in ("next_page", "previous_page") and not (isinstance(node, AnswerNode) and node.answer == "payments"):
+                problems.append(SourceError(located.mark(path), "paging_here", where=_where(path), action=go))
         if isinstance(node, (InputNode, SayNode)) and node.next is not None:
             missing(node.next, ("nodes", name, "next"))
         if isinstance(node, InputNode):
             if node.next is None and node.collect != "password":
-                problems.append(SourceError(located.mark(("nodes", name)), f"nodes.{name}: an input node needs `next`, the node to go to once the value is collected"))
+                problems.append(SourceError(located.mark(("nodes", name)), "input_needs_next", where=f"nodes.{name}"))
             for needed in INPUT_ERRORS[node.collect]:
                 if needed not in node.errors:
-                    problems.append(SourceError(located.mark(("nodes", name, "errors")), f"nodes.{name}.errors: add the sentence {needed!r}"))
+                    problems.append(SourceError(located.mark(("nodes", name, "errors")), "missing_error_sentence",
+                                                where=f"nodes.{name}.errors", name=needed))
+            wrong = node.errors.get("wrong")
+            if node.collect == "password" and wrong is not None and "remaining" not in (placeholders_in(wrong) or ()):
+                problems.append(SourceError(located.mark(("nodes", name, "errors", "wrong")), "placeholder_not_said",
+                                            where=f"nodes.{name}.errors.wrong", name="remaining"))
         if isinstance(node, AnswerNode):
             for slot, target in node.collect.items():
                 missing(target, ("nodes", name, "collect", slot))
+            for slot in ("region", "age") if node.answer == "rebate" else ():
+                if slot not in node.collect:
+                    problems.append(SourceError(located.mark(("nodes", name)), "rebate_needs_collect", where=f"nodes.{name}", slot=slot))
     return problems
 
 
 def _check_placeholders(model: BaseModel, located: Located, path: tuple = ()) -> list[SourceError]:
-    """Walk every template and report {names} the hotline does not provide."""
+    """Walk every template and report {names} the hotline does not provide, or required ones it does not say."""
     problems = []
     for field_name, info in type(model).model_fields.items():
         if path == () and field_name == "reading":
             # The reading lexicon's templates are checked by Reader itself.
             continue
         value = getattr(model, field_name)
-        allowed = _allowed(info)
+        rules = _placeholder_rules(info)
         here = path + (field_name,)
-        problems += _check_value(value, allowed, located, here)
+        problems += _check_value(value, rules, located, here)
     return problems
 
 
-def _check_value(value, allowed, located, path) -> list[SourceError]:
+def _check_value(value, rules, located, path) -> list[SourceError]:
     if isinstance(value, BaseModel):
         return _check_placeholders(value, located, path)
     if isinstance(value, dict):
-        return [p for key, item in value.items() for p in _check_value(item, allowed, located, path + (key,))]
+        return [p for key, item in value.items() for p in _check_value(item, rules, located, path + (key,))]
     if isinstance(value, list):
-        return [p for index, item in enumerate(value) for p in _check_value(item, allowed, located, path + (index,))]
+        return [p for index, item in enumerate(value) for p in _check_value(item, rules, located, path + (index,))]
     if isinstance(value, str):
         names = placeholders_in(value)
         if names is None:
-            return [SourceError(located.mark(path), f"{'.'.join(map(str, path))}: unbalanced braces; write {{name}} for a placeholder")]
-        unknown = names - (allowed or frozenset())
+            return [SourceError(located.mark(path), "unbalanced_braces", where=_where(path))]
+        allowed = rules.names if rules else frozenset()
+        unknown = names - allowed
         if unknown:
-            offered = ", ".join("{%s}" % n for n in sorted(allowed or ())) or "none"
-            return [SourceError(located.mark(path), f"{'.'.join(map(str, path))}: the placeholder {{{sorted(unknown)[0]}}} is not provided here (available: {offered})")]
+            offered = ", ".join("{%s}" % n for n in sorted(allowed)) or "-"
+            name = sorted(unknown)[0]
+            return [SourceError(located.mark(path), "unknown_placeholder", where=_where(path), name=name,
+                                available=offered, suggest=_suggest(name, allowed) and "{%s}" % _suggest(name, allowed))]
+        unsaid = (rules.required if rules else frozenset()) - names
+        if unsaid:
+            return [SourceError(located.mark(path), "placeholder_not_said", where=_where(path), name=sorted(unsaid)[0])]
     return []
 
 
-def _allowed(info) -> frozenset | None:
+def _placeholder_rules(info) -> Placeholders | None:
     for annotation in [info.annotation, *info.metadata]:
         found = _find_placeholders(annotation)
         if found is not None:
@@ -417,12 +553,12 @@ def _allowed(info) -> frozenset | None:
     return None
 
 
-def _find_placeholders(annotation) -> frozenset | None:
+def _find_placeholders(annotation) -> Placeholders | None:
     if isinstance(annotation, Placeholders):
-        return annotation.names
+        return annotation
     for meta in getattr(annotation, "__metadata__", ()):
         if isinstance(meta, Placeholders):
-            return meta.names
+            return meta
     for arg in getattr(annotation, "__args__", ()):
         found = _find_placeholders(arg)
         if found is not None:

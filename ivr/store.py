@@ -1,91 +1,56 @@
-"""The data layer: accounts, password lockouts and call state in one SQL database (SQLite by default)."""
+"""The data layer: accounts and locks in SQL (SQLite by default, PostgreSQL when DATABASE_URL says so); password
+counters and call state in Redis when REDIS_URL is set, else in the same SQL database."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    update,
-)
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from sqlalchemy import create_engine, delete, event, func, insert, select, text
+from sqlalchemy import exc as sql_errors
 from sqlalchemy.engine import Engine
 
+from . import migrate
 from .accounts import Account, Record
+from .callstate import RedisCallStates, SqlCallStates
+from .lockouts import RedisFailures, SqlFailures, utc
+from .schema import accounts, locks, password_failures, records
 
-metadata = MetaData()
+# Seconds to wait for a database or Redis that does not answer before calling it down.
+CONNECT_TIMEOUT = 2
 
-# Amounts are kept as whole fen (cents) so that every database stores them exactly.
-accounts = Table(
-    "accounts",
-    metadata,
-    Column("id_number", String(18), primary_key=True),
-    Column("password_hash", String(255), nullable=False),
-    Column("scheme", String(16), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("region", String(32), nullable=False),
-    Column("balance_fen", Integer, nullable=False),
-    Column("as_of", Date, nullable=False),
-    Column("last_credit_date", Date),
-    Column("last_credit_fen", Integer),
-    Column("pension_fen", Integer),
-    Column("months_paid_before", Integer, nullable=False, default=0),
-    Column("label", String(200), nullable=False, default=""),
+# What a backend that is down or unreachable raises, as opposed to a bug.
+DOWN = (
+    sql_errors.OperationalError,
+    sql_errors.InterfaceError,
+    sql_errors.TimeoutError,
+    redis.ConnectionError,
+    redis.TimeoutError,
 )
 
-records = Table(
-    "records",
-    metadata,
-    Column("id_number", String(18), ForeignKey("accounts.id_number", ondelete="CASCADE"), primary_key=True),
-    Column("period", String(7), primary_key=True),
-    Column("paid", Boolean, nullable=False),
-    Column("base_fen", Integer),
-    Column("individual_fen", Integer),
-    Column("employer_fen", Integer),
-    Column("credited_fen", Integer),
-)
 
-password_failures = Table(
-    "password_failures",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("id_number", String(18), nullable=False, index=True),
-    Column("at", DateTime, nullable=False),
-)
+class BackendUnavailable(Exception):
+    """PostgreSQL, SQLite or Redis cannot be reached just now; the caller is offered the agent instead."""
 
-locks = Table(
-    "locks",
-    metadata,
-    Column("id_number", String(18), primary_key=True),
-    Column("at", DateTime, nullable=False),
-)
 
-call_states = Table(
-    "call_states",
-    metadata,
-    Column("call_sid", String(64), primary_key=True),
-    Column("state", Text, nullable=False),
-    Column("updated", DateTime, nullable=False, index=True),
-)
+def guarded(method: Callable) -> Callable:
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except sql_errors.DBAPIError as exc:
+            if isinstance(exc, DOWN) or exc.connection_invalidated:
+                raise BackendUnavailable(f"database: {type(exc.orig).__name__}") from exc
+            raise
+        except DOWN as exc:
+            raise BackendUnavailable(f"{type(exc).__module__.split('.')[0]}: {type(exc).__name__}") from exc
 
-# A call's state is forgotten this long after its last step; no call lasts that long.
-CALL_STATE_TTL = dt.timedelta(hours=4)
+    return wrapper
 
 
 def _fen(value: Decimal | None) -> int | None:
@@ -96,28 +61,70 @@ def _yuan(value: int | None) -> Decimal | None:
     return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Naive UTC, the one form every database here stores the same way."""
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+def sql_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    # Pre-ping replaces connections a restarted server closed, so service resumes without restarting us.
+    options = {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8, pool_timeout=CONNECT_TIMEOUT, **options)
+
+
+def redis_client(url: str) -> redis.Redis:
+    # One quick retry reconnects after Redis restarted; short timeouts make an outage fail fast, not hang the call.
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=CONNECT_TIMEOUT,
+        socket_timeout=CONNECT_TIMEOUT,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 1),
+        health_check_interval=30,
+        decode_responses=True,
+    )
 
 
 class Store:
-    """Everything the hotline keeps, behind one SQLAlchemy engine."""
+    """Everything the hotline keeps: the engine's Backend (accounts, lockouts) and the CallFlow's call state."""
 
-    def __init__(self, url: str):
-        self.engine: Engine = create_engine(url, future=True)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+    def __init__(self, url: str, redis_url: str = "", prefix: str = "ivr:"):
+        self.engine: Engine = sql_engine(url)
+        self.redis: redis.Redis | None = redis_client(redis_url) if redis_url else None
+        if self.redis is None:
+            self.failures = SqlFailures(self.engine)
+            self.calls = SqlCallStates(self.engine)
+        else:
+            self.failures = RedisFailures(self.redis, prefix)
+            self.calls = RedisCallStates(self.redis, prefix)
 
-    def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+    @guarded
+    def create_schema(self, then: Callable[[], None] | None = None) -> None:
+        """Create or migrate the schema to the latest revision; `then` runs under the same lock (demo data)."""
+        migrate.upgrade(self.engine, then)
+
+    def close(self) -> None:
+        """Close every pooled connection (the store still works afterwards, opening new ones)."""
+        if self.redis is not None:
+            self.redis.close()
+        self.engine.dispose()
+
+    # Health.
+
+    def ping_database(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def ping_redis(self) -> None:
+        if self.redis is not None:
+            self.redis.ping()
 
     # Accounts.
 
+    @guarded
     def account_count(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(accounts)).scalar_one()
 
+    @guarded
     def load_accounts(self, items: list[Account], replace: bool = False) -> int:
         """Write accounts (and their records); with replace, existing ones are overwritten."""
         with self.engine.begin() as conn:
@@ -155,9 +162,13 @@ class Store:
                         for record in account.records
                     ])
                 if account.locked:
-                    conn.execute(insert(locks).values(id_number=account.id_number, at=_utc(dt.datetime.now(dt.timezone.utc))))
+                    conn.execute(insert(locks).values(id_number=account.id_number, at=utc(dt.datetime.now(dt.timezone.utc))))
+        if replace and self.redis is not None:
+            for account in items:
+                self.failures.clear(account.id_number)
         return len(items)
 
+    @guarded
     def account(self, id_number: str) -> Account | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(accounts).where(accounts.c.id_number == id_number)).mappings().first()
@@ -194,64 +205,50 @@ class Store:
 
     # Password failures and locks.
 
+    @guarded
     def is_locked(self, id_number: str) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(select(locks.c.id_number).where(locks.c.id_number == id_number)).first() is not None
 
+    @guarded
     def failures_since(self, id_number: str, since: dt.datetime) -> int:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                select(func.count()).select_from(password_failures).where(
-                    password_failures.c.id_number == id_number, password_failures.c.at >= _utc(since)
-                )
-            ).scalar_one()
+        return self.failures.since(id_number, since)
 
+    @guarded
     def record_failure(self, id_number: str, now: dt.datetime, attempts: int, window: dt.timedelta) -> int:
         """Count one wrong password; lock the ID when the window holds `attempts` of them. Returns the count."""
-        with self.engine.begin() as conn:
-            conn.execute(insert(password_failures).values(id_number=id_number, at=_utc(now)))
-            count = conn.execute(
-                select(func.count()).select_from(password_failures).where(
-                    password_failures.c.id_number == id_number, password_failures.c.at >= _utc(now - window)
-                )
-            ).scalar_one()
-            if count >= attempts:
+        count = self.failures.add(id_number, now, window)
+        if count >= attempts:
+            with self.engine.begin() as conn:
                 already = conn.execute(select(locks.c.id_number).where(locks.c.id_number == id_number)).first()
                 if already is None:
-                    conn.execute(insert(locks).values(id_number=id_number, at=_utc(now)))
+                    conn.execute(insert(locks).values(id_number=id_number, at=utc(now)))
         return count
 
+    @guarded
     def clear_failures(self, id_number: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(password_failures).where(password_failures.c.id_number == id_number))
+        self.failures.clear(id_number)
 
+    @guarded
     def unlock(self, id_number: str) -> bool:
         """Lift a lock, as a service counter does after checking the person's documents."""
+        self.failures.clear(id_number)
         with self.engine.begin() as conn:
-            conn.execute(delete(password_failures).where(password_failures.c.id_number == id_number))
             return conn.execute(delete(locks).where(locks.c.id_number == id_number)).rowcount > 0
 
     # Call state, kept by CallSid so that any process can serve any step of a call.
 
+    @guarded
     def load_call(self, call_sid: str) -> dict | None:
-        with self.engine.connect() as conn:
-            text = conn.execute(select(call_states.c.state).where(call_states.c.call_sid == call_sid)).scalar()
-        return None if text is None else json.loads(text)
+        return self.calls.load(call_sid)
 
+    @guarded
     def save_call(self, call_sid: str, state: dict, now: dt.datetime) -> None:
-        text = json.dumps(state, ensure_ascii=False, sort_keys=True)
-        with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(call_states).where(call_states.c.call_sid == call_sid).values(state=text, updated=_utc(now))
-            ).rowcount
-            if not changed:
-                conn.execute(insert(call_states).values(call_sid=call_sid, state=text, updated=_utc(now)))
-                # New calls are a natural moment to forget calls that ended long ago.
-                conn.execute(delete(call_states).where(call_states.c.updated < _utc(now - CALL_STATE_TTL)))
+        self.calls.save(call_sid, state, now)
 
+    @guarded
     def end_call(self, call_sid: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(call_states).where(call_states.c.call_sid == call_sid))
+        self.calls.end(call_sid)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from .calls import BadRequest
 from .security import require_twilio_signature
+from .store import BackendUnavailable
 
 log = logging.getLogger("ivr.webhooks")
 
@@ -42,7 +43,13 @@ def step():
 
 @bp.post("/status")
 def status():
-    current_app.extensions["ivr.flow"].ended(request.form)
+    flow = current_app.extensions["ivr.flow"]
+    try:
+        flow.ended(request.form)
+        current_app.extensions["ivr.calllog"].finished(request.form, flow.clock())
+    except BackendUnavailable as exc:
+        # Twilio does not retry status callbacks; the call is over either way, only its record is missing.
+        log.warning("call status not recorded: %s", exc)
     return Response(status=204)
 
 

@@ -1,0 +1,91 @@
+"""python -m bench: webhook latency and throughput of the hotline under gunicorn, next to a bare Flask ceiling."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from .load import run
+from .menus import make_prompts
+from .servers import Gunicorn
+
+TOKEN = "bench-auth-token"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def measure(name: str, app: str, env: dict, args, workdir: Path) -> dict:
+    server = Gunicorn(app, {"TWILIO_AUTH_TOKEN": TOKEN, **env}, workers=args.workers,
+                      log_path=workdir / f"{name.replace(' ', '_').replace(',', '')}.log")
+    server.env["IVR_PUBLIC_URL"] = server.url
+    with server:
+        # A short warm-up fills connection pools and caches before the measured run.
+        run(server.url, TOKEN, args.callers, min(2.0, args.seconds), args.max_requests)
+        cpu_before = server.cpu_seconds()
+        result = run(server.url, TOKEN, args.callers, args.seconds, args.max_requests)
+        cpu = server.cpu_seconds() - cpu_before
+    count = len(result.latencies)
+    return {
+        "name": name, "requests": count, "calls": result.calls, "errors": result.errors,
+        "rps": count / result.seconds if result.seconds else 0.0,
+        "p50": percentile(result.latencies, 0.50) * 1000, "p99": percentile(result.latencies, 0.99) * 1000,
+        "mean": statistics.fmean(result.latencies) * 1000 if count else float("nan"),
+        "cpu_ms": cpu / count * 1000 if count else float("nan"),
+    }
+
+
+def table(rows: list[dict]) -> str:
+    ceiling = rows[0]["rps"] or 1.0
+    lines = ["| server | requests | errors | req/s | share of ceiling | p50 ms | p99 ms | server CPU ms/request |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row['name']} | {row['requests']} | {row['errors']} | {row['rps']:.0f} | "
+                     f"{row['rps'] / ceiling:.2f} | {row['p50']:.1f} | {row['p99']:.1f} | {row['cpu_ms']:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--callers", type=int, default=32, help="concurrent scripted callers")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured run")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="stop a run after this many requests")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the same for every server)")
+    parser.add_argument("--nodes", default="10,5000", help="menu sizes to measure, comma-separated")
+    parser.add_argument("--postgres", default="", help="SQLAlchemy URL of an empty PostgreSQL database to measure too")
+    parser.add_argument("--redis", default="", help="Redis URL to use with --postgres")
+    args = parser.parse_args(argv)
+    if not (1 <= args.callers <= 256 and 0 < args.seconds <= 120):
+        parser.error("callers must be 1-256 and seconds at most 120")
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp:
+        workdir = Path(tmp)
+        rows.append(measure("ceiling (bare Flask)", "bench.ceiling:app", {}, args, workdir))
+        backends = [("SQLite", lambda size: {"DATABASE_URL": f"sqlite:///{workdir / f'bench-{size}.sqlite'}",
+                                             "REDIS_URL": ""})]
+        if args.postgres:
+            backends.append(("PostgreSQL+Redis", lambda size: {"DATABASE_URL": args.postgres, "REDIS_URL": args.redis,
+                                                               "IVR_REDIS_PREFIX": f"bench{size}:"}))
+        for label, backend in backends:
+            for size in [int(n) for n in args.nodes.split(",")]:
+                prompts = make_prompts(workdir / f"prompts-{label}-{size}", size)
+                env = {**backend(size), "IVR_PROMPTS": str(prompts), "IVR_LOG_LEVEL": "WARNING"}
+                rows.append(measure(f"hotline, {label}, {size} nodes", "ivr:create_app()", env, args, workdir))
+                print(f"measured {rows[-1]['name']}", file=sys.stderr)
+    print(f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+          f"{args.workers} gunicorn workers (gthread, 4 threads), {args.callers} concurrent callers, "
+          f"{args.seconds:g} s per run")
+    print(table(rows))
+    return 1 if any(row["errors"] or not row["requests"] for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

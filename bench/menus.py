@@ -1,0 +1,36 @@
+"""A copy of prompts/ whose menu tree has a given number of nodes, for measuring cost against menu size."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+# The generated tree hangs under this key of the main menu; the scripted calls visit its root and come back.
+ENTRY_KEY = "4"
+ROOT_NODE = "gen_0"
+
+
+def make_prompts(folder: Path, total_nodes: int) -> Path:
+    """Copy prompts/ into folder and grow the tree to total_nodes nodes with menus eight options wide."""
+    shutil.copytree(ROOT / "prompts", folder)
+    menus = folder / "menus.yaml"
+    base = yaml.safe_load(menus.read_text(encoding="utf-8"))["nodes"]
+    extra = max(2, total_nodes - len(base))
+    text = menus.read_text(encoding="utf-8")
+    anchor = '      "3": rebate\n'
+    assert text.count(anchor) == 1, "the main menu's option 3 moved; update bench/menus.py"
+    menus.write_text(text.replace(anchor, anchor + f'      "{ENTRY_KEY}": {ROOT_NODE}\n'), encoding="utf-8")
+    nodes = {}
+    for index in range(extra):
+        children = [child for child in range(index * 8 + 1, index * 8 + 9) if child < extra]
+        name = f"gen_{index}"
+        if children:
+            nodes[name] = {"type": "menu", "prompt": f"menu {index}",
+                           "options": {str(key): f"gen_{child}" for key, child in enumerate(children, 1)}}
+        else:
+            nodes[name] = {"type": "say", "text": f"leaf {index}", "next": "main"}
+    (folder / "generated.yaml").write_text(yaml.safe_dump({"nodes": nodes}, allow_unicode=True), encoding="utf-8")
+    return folder

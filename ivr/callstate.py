@@ -1,0 +1,66 @@
+"""Each call's engine state by CallSid, so that any process can serve any step: in SQL, or in Redis with expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from redis import Redis
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Engine
+
+from .lockouts import utc
+from .schema import call_states
+
+# A call's state is forgotten this long after its last step; no call lasts that long.
+CALL_STATE_TTL = dt.timedelta(hours=4)
+
+
+def _encode(state: dict) -> str:
+    return json.dumps(state, ensure_ascii=False, sort_keys=True)
+
+
+class SqlCallStates:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def load(self, call_sid: str) -> dict | None:
+        with self.engine.connect() as conn:
+            text = conn.execute(select(call_states.c.state).where(call_states.c.call_sid == call_sid)).scalar()
+        return None if text is None else json.loads(text)
+
+    def save(self, call_sid: str, state: dict, now: dt.datetime) -> None:
+        text = _encode(state)
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(call_states).where(call_states.c.call_sid == call_sid).values(state=text, updated=utc(now))
+            ).rowcount
+            if not changed:
+                conn.execute(insert(call_states).values(call_sid=call_sid, state=text, updated=utc(now)))
+                # New calls are a natural moment to forget calls that ended long ago.
+                conn.execute(delete(call_states).where(call_states.c.updated < utc(now - CALL_STATE_TTL)))
+
+    def end(self, call_sid: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(call_states).where(call_states.c.call_sid == call_sid))
+
+
+class RedisCallStates:
+    """One string per call; every save renews its expiry, so calls whose end we never hear of still go away."""
+
+    def __init__(self, redis: Redis, prefix: str):
+        self.redis = redis
+        self.prefix = prefix
+
+    def key(self, call_sid: str) -> str:
+        return f"{self.prefix}call:{call_sid}"
+
+    def load(self, call_sid: str) -> dict | None:
+        text = self.redis.get(self.key(call_sid))
+        return None if text is None else json.loads(text)
+
+    def save(self, call_sid: str, state: dict, now: dt.datetime) -> None:
+        self.redis.set(self.key(call_sid), _encode(state), ex=int(CALL_STATE_TTL.total_seconds()))
+
+    def end(self, call_sid: str) -> None:
+        self.redis.delete(self.key(call_sid))

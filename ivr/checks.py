@@ -1,0 +1,187 @@
+"""`ivr check`: every problem in prompts/ and data/, as file:line:column and plain sentences, errors apart from warnings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+from . import menugraph
+from .datachecks import check_lines, check_regions
+from .script import ScriptModel, placeholders_in, validate
+from .yamlsource import Located, SourceError, catalogue
+
+VOICES = Path(__file__).resolve().parent / "voices.yaml"
+
+# A placeholder is filled with an amount, a date or a name, read out in about five syllables.
+PLACEHOLDER_SYLLABLES = 5
+# A comma or a full stop is a short pause in synthesised speech.
+PAUSE_SECONDS = 0.3
+_SYLLABLE = re.compile(r"[\u3400-\u9fff0-9*#]")
+_PAUSE = re.compile(r"[，。、；：！？,.;:!?]")
+
+
+@dataclass
+class Report:
+    problems: list[SourceError]
+
+    @property
+    def errors(self) -> list[SourceError]:
+        return [p for p in self.problems if not p.warning]
+
+    @property
+    def warnings(self) -> list[SourceError]:
+        return [p for p in self.problems if p.warning]
+
+    def ok(self, strict: bool = False) -> bool:
+        return not (self.problems if strict else self.errors)
+
+
+def check(prompts: Path, data: Path) -> Report:
+    """Check the prompts folder and the data folder together, as the hotline would load them."""
+    model, located, problems = validate(Path(prompts))
+    if model is not None:
+        problems += script_warnings(model, located)
+    region_problems, region_keys = check_regions(Path(data) / "regions.yaml")
+    problems += region_problems
+    problems += check_lines(Path(data) / "lines.yaml", region_keys)
+    return Report(problems)
+
+
+def script_warnings(model: ScriptModel, located: Located) -> list[SourceError]:
+    """What a valid script may still get wrong: the tree's shape, the voice and how long prompts take."""
+    problems = []
+    reached = menugraph.reachable(model)
+    for name in model.nodes:
+        if name not in reached:
+            problems.append(SourceError(located.key_mark(("nodes", name)), "unreachable", warning=True, node=name))
+    for name in menugraph.say_loops(model):
+        problems.append(SourceError(located.mark(("nodes", name)), "say_loop", where=f"nodes.{name}"))
+    problems += _ways_back(model, located)
+    problems += _voice(model, located)
+    problems += _lengths(model, located)
+    reported = {p.mark for p in problems}
+    for path, conversion in located.conversions.items():
+        if conversion.mark not in reported:
+            problems.append(SourceError(conversion.mark, "yaml_converted", warning=True, where=".".join(map(str, path)),
+                                        text=conversion.text, value=conversion.value))
+    return problems
+
+
+def _ways_back(model: ScriptModel, located: Located) -> list[SourceError]:
+    main_key = model.settings.keys.main
+    problems = []
+    for name, node in model.nodes.items():
+        if name == model.settings.start or not menugraph.is_menu(node):
+            continue
+        said = "".join(getattr(node, field, None) or "" for field in ("greeting", "prompt", "short", "after"))
+        targets = {getattr(t, "go", t) for t in node.options.values()}
+        if main_key not in said and not targets & {"main", model.settings.start}:
+            problems.append(SourceError(located.mark(("nodes", name)), "no_way_back", warning=True,
+                                        where=f"nodes.{name}", key=main_key))
+    return problems
+
+
+@cache
+def _voices() -> dict:
+    return yaml.safe_load(VOICES.read_text(encoding="utf-8"))
+
+
+def voice_languages(voice: str) -> list[str] | None:
+    """The languages a Twilio voice speaks, or None when the voice is unknown."""
+    if voice.startswith("Google."):
+        parts = voice.split(".", 1)[1].split("-")
+        return ["-".join(parts[:2])] if len(parts) >= 4 else None
+    return _voices()["voices"].get(voice)
+
+
+def _voice(model: ScriptModel, located: Located) -> list[SourceError]:
+    settings = model.settings
+    examples = _voices()["examples"]
+    known = {lang for langs in _voices()["voices"].values() for lang in langs} | set(examples)
+    example = examples.get(settings.language, "Polly.Zhiyu")
+    if settings.language not in known:
+        return [SourceError(located.mark(("settings", "language")), "unknown_language", language=settings.language)]
+    speaks = voice_languages(settings.voice)
+    mark = located.mark(("settings", "voice"))
+    if speaks is None:
+        return [SourceError(mark, "unknown_voice", warning=True, voice=settings.voice, language=settings.language, example=example)]
+    if settings.language not in speaks:
+        return [SourceError(mark, "voice_language", voice=settings.voice, language=settings.language,
+                            expected=", ".join(speaks), example=example)]
+    return []
+
+
+def spoken_seconds(text: str, chars_per_second: float) -> float:
+    """A rough estimate of how long a sentence takes to say: syllables at the given pace plus pauses."""
+    names = placeholders_in(text) or frozenset()
+    bare = re.sub(r"\{[^{}]*\}", "", text)
+    syllables = len(_SYLLABLE.findall(bare)) + len(re.findall(r"[A-Za-z]+", bare)) + PLACEHOLDER_SYLLABLES * len(names)
+    return syllables / chars_per_second + PAUSE_SECONDS * len(_PAUSE.findall(bare))
+
+
+def _lengths(model: ScriptModel, located: Located) -> list[SourceError]:
+    speech = model.settings.speech
+    problems = []
+    for path, text in _templates(model):
+        if path[0] == "nodes" and path[-1] == "prompt":
+            # A menu's first hearing is its greeting and its prompt together.
+            text = (getattr(model.nodes[path[1]], "greeting", None) or "") + text
+        seconds = spoken_seconds(text, speech.chars_per_second)
+        if seconds > speech.budget_seconds:
+            problems.append(SourceError(located.mark(path), "too_long", warning=True, where=".".join(map(str, path)),
+                                        seconds=round(seconds), budget=speech.budget_seconds))
+    return problems
+
+
+def _templates(value, path: tuple = ()):
+    """Every sentence in the script with its path; the reading lexicon holds words, not sentences."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            if path == () and name in ("reading", "settings"):
+                continue
+            yield from _templates(getattr(value, name), path + (name,))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _templates(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _templates(item, path + (index,))
+    elif isinstance(value, str) and not {"options", "collect"} & set(path) and path[-1] not in ("type", "answer", "next", "requires"):
+        yield path, value
+
+
+def format_problem(problem: SourceError) -> str:
+    """One problem as the operator reads it: where, how bad, then the Chinese and English sentences."""
+    words = catalogue()["_warning" if problem.warning else "_error"]
+    where = f"{problem.mark}: " if problem.mark else ""
+    return f"{where}{words['en']}/{words['zh']}: {problem.zh}\n    {problem.message}"
+
+
+def summary(report: Report) -> str:
+    counts = {"errors": len(report.errors), "warnings": len(report.warnings)}
+    words = catalogue()["_summary"]
+    return f"{words['zh'].format_map(counts)} / {words['en'].format_map(counts)}"
+
+
+def folders(path: str | None) -> tuple[Path, Path]:
+    """The prompts and data folders: PATH/prompts and PATH/data, or the configured ones without PATH."""
+    if path:
+        return Path(path) / "prompts", Path(path) / "data"
+    from .config import from_environment
+
+    config = from_environment()
+    return Path(config["IVR_PROMPTS"]), Path(config["IVR_DATA"])
+
+
+def run(path: str | None, strict: bool, echo) -> int:
+    """Print every problem and the summary; the exit status is 1 when the check fails."""
+    report = check(*folders(path))
+    for problem in report.problems:
+        echo(format_problem(problem))
+    echo(summary(report))
+    return 0 if report.ok(strict) else 1

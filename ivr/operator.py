@@ -1,0 +1,47 @@
+"""The operators' page: call counts, where callers hang up in the menu tree, and how long answers take to reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from .callstats import report
+from .store import BackendUnavailable
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+
+
+@bp.before_request
+def require_password() -> Response | None:
+    """HTTP Basic authentication against IVR_OPERATOR_PASSWORD; with no password set the page does not exist."""
+    password = current_app.config["IVR_OPERATOR_PASSWORD"]
+    if not password:
+        abort(404)
+    given = request.authorization.password if request.authorization else None
+    if given is None or not hmac.compare_digest(given.encode(), password.encode()):
+        return Response(status=401, headers={"WWW-Authenticate": 'Basic realm="operator", charset="UTF-8"'})
+    return None
+
+
+def _days() -> int:
+    raw = request.args.get("days", "")
+    return min(int(raw), MAX_DAYS) if raw.isascii() and raw.isdigit() and int(raw) > 0 else DEFAULT_DAYS
+
+
+@bp.get("")
+def page():
+    days = _days()
+    since = current_app.config["CLOCK"]() - dt.timedelta(days=days)
+    hotline = current_app.extensions["ivr.hotline"]()
+    try:
+        figures = report(current_app.extensions["ivr.store"].engine, hotline.script, since)
+    except BackendUnavailable:
+        return render_template("operator_down.html"), 503
+    response = Response(render_template("operator.html", report=figures, days=days))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,195 @@
+"""Hot reload: the newest valid version of prompts/ and data/, with earlier versions kept for calls still on them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .hotline import Hotline, HotlineError, load_hotline
+
+log = logging.getLogger("ivr.reload")
+
+DATA_FILES = ("regions.yaml", "lines.yaml")
+
+
+class Versions:
+    """Called once per request: returns the current Hotline, or the version a call started on when asked for it."""
+
+    def __init__(self, prompts: Path, data: Path, archive: Path, interval: float = 2.0, keep: int = 20, clock=time.monotonic):
+        self.prompts, self.data, self.archive = Path(prompts), Path(data), Path(archive)
+        self.interval = interval
+        self.keep = keep
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._next_check = clock() + interval
+        self._pending = None
+        self._known: dict[str, Hotline] = {}
+        self.error: list[str] | None = None
+        self.error_at: dt.datetime | None = None
+        self._seen = self._fingerprint()
+        # At start-up a broken file stops the server with file:line, so that nobody mistakes an old version for theirs.
+        self.current = self._publish(self._snapshot())
+        self.since = dt.datetime.now(dt.timezone.utc)
+
+    def __call__(self, version: str | None = None) -> Hotline:
+        if self.interval > 0 and self.clock() >= self._next_check and self._lock.acquire(blocking=False):
+            try:
+                self._next_check = self.clock() + self.interval
+                self._refresh()
+            finally:
+                self._lock.release()
+        current = self.current
+        if version is None or version == current.version:
+            return current
+        return self._pinned(version) or current
+
+    def status(self) -> dict:
+        """What the simulator and the map show: the version served and the last edit that was refused."""
+        return {
+            "version": self.current.version,
+            "since": self.since.isoformat(timespec="seconds"),
+            "error": self.error,
+            "error_at": self.error_at.isoformat(timespec="seconds") if self.error_at else None,
+        }
+
+    # Watching the files.
+
+    def _files(self) -> list[tuple[str, Path]]:
+        files = [(f"prompts/{p.name}", p) for p in sorted(self.prompts.glob("*.yaml"))]
+        return files + [(f"data/{name}", self.data / name) for name in DATA_FILES]
+
+    def _fingerprint(self) -> tuple:
+        # Sizes and modification times only: nothing is read while nothing changes.
+        found = []
+        for name, path in self._files():
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            found.append((name, info.st_mtime_ns, info.st_size))
+        return tuple(found)
+
+    def _refresh(self) -> None:
+        fingerprint = self._fingerprint()
+        if fingerprint == self._seen:
+            self._pending = None
+            return
+        if fingerprint != self._pending:
+            # Operators save several files one after another; wait until they have been still for one interval.
+            self._pending = fingerprint
+            return
+        self._seen, self._pending = fingerprint, None
+        try:
+            files = self._snapshot()
+            if _version(files) == self.current.version:
+                self.error = self.error_at = None
+                return
+            hotline = self._publish(files)
+        except HotlineError as exc:
+            self._failed(exc)
+            return
+        self.current, self.since = hotline, dt.datetime.now(dt.timezone.utc)
+        self.error = self.error_at = None
+        log.info("now serving prompts and data version %s", hotline.version)
+        self._prune()
+
+    def _snapshot(self) -> dict[str, bytes]:
+        files = {}
+        for name, path in self._files():
+            try:
+                files[name] = path.read_bytes()
+            except OSError as exc:
+                raise HotlineError(f"{path}: cannot read the file ({exc.strerror})") from None
+        return files
+
+    # Versions on disk, so that every process can serve the version a call started on.
+
+    def _publish(self, files: dict[str, bytes]) -> Hotline:
+        """Validate the files as one version and keep a copy of them; raise HotlineError when they are not valid."""
+        version = _version(files)
+        folder = self.archive / version
+        if folder.is_dir():
+            return self._load(version, folder)
+        self.archive.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".new-", dir=self.archive))
+        try:
+            for name, content in files.items():
+                (work / name).parent.mkdir(parents=True, exist_ok=True)
+                (work / name).write_bytes(content)
+            try:
+                hotline = self._load(version, work)
+            except HotlineError as exc:
+                raise self._explained(exc) from None
+            try:
+                work.rename(folder)
+            except OSError:
+                # Another process published the same version first; theirs is identical.
+                pass
+            return hotline
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _load(self, version: str, folder: Path) -> Hotline:
+        hotline = dataclasses.replace(load_hotline(folder / "prompts", folder / "data"), version=version)
+        self._known[version] = hotline
+        return hotline
+
+    def _pinned(self, version: str) -> Hotline | None:
+        if version in self._known:
+            return self._known[version]
+        folder = self.archive / version
+        if len(version) != 16 or not version.isalnum() or not folder.is_dir():
+            return None
+        try:
+            return self._load(version, folder)
+        except HotlineError:
+            return None
+
+    def _prune(self) -> None:
+        folders = sorted((f for f in self.archive.glob("*") if f.is_dir() and not f.name.startswith(".")),
+                         key=lambda f: f.stat().st_mtime, reverse=True)
+        for folder in folders[self.keep:]:
+            if folder.name != self.current.version:
+                shutil.rmtree(folder, ignore_errors=True)
+                self._known.pop(folder.name, None)
+
+    def _explained(self, exc: HotlineError) -> HotlineError:
+        """The first error told at the operator's own file rather than at the copy that was validated."""
+        from .checks import check
+
+        errors = check(self.prompts, self.data).errors
+        return HotlineError(str(errors[0])) if errors else exc
+
+    def _failed(self, exc: HotlineError) -> None:
+        from .checks import check, format_problem
+
+        # Point at the operator's own files rather than at the copy that was validated.
+        report = check(self.prompts, self.data)
+        self.error = [format_problem(p) for p in report.errors] or [str(exc)]
+        self.error_at = dt.datetime.now(dt.timezone.utc)
+        log.error("the edited prompts or data are not valid, still serving version %s:\n%s",
+                  self.current.version, "\n".join(self.error))
+
+
+def _version(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()[:16]
+
+
+def from_app(app) -> Versions:
+    """The app's versions: watching IVR_PROMPTS and IVR_DATA every IVR_RELOAD_SECONDS (0 switches reloading off)."""
+    return Versions(
+        Path(app.config["IVR_PROMPTS"]),
+        Path(app.config["IVR_DATA"]),
+        Path(app.instance_path) / "versions",
+        interval=float(app.config.get("IVR_RELOAD_SECONDS") or 0),
+    )

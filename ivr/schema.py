@@ -1,0 +1,101 @@
+"""The SQL tables, as the latest migration leaves them; migrations/ holds how each version got there."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# SQLite only numbers rows automatically for a column declared exactly INTEGER PRIMARY KEY.
+BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
+# Amounts are kept as whole fen (cents) so that every database stores them exactly.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id_number", String(18), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("scheme", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("balance_fen", Integer, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("last_credit_date", Date),
+    Column("last_credit_fen", Integer),
+    Column("pension_fen", Integer),
+    Column("months_paid_before", Integer, nullable=False, default=0),
+    Column("label", String(200), nullable=False, default=""),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id_number", String(18), ForeignKey("accounts.id_number", ondelete="CASCADE"), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("paid", Boolean, nullable=False),
+    Column("base_fen", Integer),
+    Column("individual_fen", Integer),
+    Column("employer_fen", Integer),
+    Column("credited_fen", Integer),
+)
+
+# Wrong passwords, when no Redis is configured (with Redis they are counted there and expire by themselves).
+password_failures = Table(
+    "password_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id_number", String(18), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+)
+
+# A lock lasts until a service counter lifts it, so it always lives here, never only in Redis.
+locks = Table(
+    "locks",
+    metadata,
+    Column("id_number", String(18), primary_key=True),
+    Column("at", DateTime, nullable=False),
+)
+
+# Each call's engine state by CallSid, when no Redis is configured.
+call_states = Table(
+    "call_states",
+    metadata,
+    Column("call_sid", String(64), primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("updated", DateTime, nullable=False, index=True),
+)
+
+# One row per call: when it started and, from Twilio's status callback, how it ended and how long it lasted.
+calls = Table(
+    "calls",
+    metadata,
+    Column("call_sid", String(64), primary_key=True),
+    Column("started", DateTime, nullable=False, index=True),
+    Column("finished", DateTime),
+    Column("outcome", String(16)),
+    Column("duration", Integer),
+)
+
+# Every webhook step of every call: the node the caller was left at, for the operators' funnel.
+call_steps = Table(
+    "call_steps",
+    metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("call_sid", String(64), nullable=False, index=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("node", String(64), nullable=False),
+    Column("ended", Boolean, nullable=False),
+)

@@ -1,0 +1,196 @@
+"""The web simulator: a browser steps through the menus by the very same CallFlow and TwiML as a Twilio call.
+
+The page interprets the TwiML itself (Say, Gather, Redirect, Dial, Hangup) and posts each next step here, as Twilio
+would post to /voice/step. Twilio signatures are for Twilio, so these routes are guarded by the app instead: a signed
+session cookie carrying a per-page token that every request repeats in a header, and optionally an operator password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+
+from .calls import PHONE, BadRequest, call_sid
+from .idnumber import mask
+
+log = logging.getLogger("ivr.simulator")
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+
+TEXT_FILE = Path(__file__).parent / "static" / "simulator-text.json"
+TOKEN_HEADER = "X-Simulator-Token"
+# How many recent calls one browser session may step; older ones are forgotten, as the store forgets their state.
+KEEP_CALLS = 4
+# Parameters every Twilio request carries; the page sends them with each step as Twilio would.
+ACCOUNT_SID = "AC" + "0" * 32
+
+
+def init_app(app: Flask) -> None:
+    """Register the simulator; its session cookie needs a signing key, random per process unless configured."""
+    if not app.secret_key:
+        app.secret_key = app.config["IVR_SECRET_KEY"] or secrets.token_bytes(32)
+    app.register_blueprint(bp)
+
+
+@cache
+def interface_text() -> dict:
+    """The page's own words in Chinese and English, kept in a static JSON file the browser also reads."""
+    return json.loads(TEXT_FILE.read_text(encoding="utf-8"))
+
+
+def _password_mark(password: str) -> str:
+    # The session keeps a digest of the password it was opened with, so changing the password closes old sessions.
+    return hashlib.sha256(password.encode("utf-8")).hexdigest()
+
+
+def needs_login() -> bool:
+    password = current_app.config["IVR_SIMULATOR_PASSWORD"]
+    if not password:
+        return False
+    opened = session.get("simulator_operator", "")
+    return not (isinstance(opened, str) and hmac.compare_digest(opened, _password_mark(password)))
+
+
+@bp.before_request
+def guard():
+    """The switch, the operator password and the page token, in that order."""
+    if current_app.config["IVR_SIMULATOR"] == "0":
+        abort(404)
+    if request.endpoint in ("simulator.page", "simulator.login"):
+        return None
+    if needs_login():
+        log.warning("refused %s: the simulator's operator password has not been given", request.path)
+        abort(403)
+    token = session.get("simulator_token")
+    sent = request.headers.get(TOKEN_HEADER, "")
+    if not isinstance(token, str) or not hmac.compare_digest(token.encode(), sent.encode("utf-8", "replace")):
+        log.warning("refused %s: no valid simulator token (open /simulator first)", request.path)
+        abort(403)
+    return None
+
+
+@bp.get("")
+def page():
+    if needs_login():
+        return render_template("simulator/login.html", text=interface_text(), failed=False)
+    token = session.setdefault("simulator_token", secrets.token_urlsafe(32))
+    hotline = current_app.extensions["ivr.hotline"]()
+    book = hotline.lines
+    lines = [
+        {"key": line.key, "region": hotline.regions.get(line.region).name, "numbers": list(line.numbers)}
+        for line in sorted(book.lines.values(), key=lambda line: line.key != book.default)
+    ]
+    config = {
+        "token": token,
+        "tokenHeader": TOKEN_HEADER,
+        "account": ACCOUNT_SID,
+        "base": url_for("simulator.page"),
+        "callUrl": url_for("simulator.start"),
+        "statusUrl": url_for("simulator.status"),
+    }
+    # An operator's refused edit is shown here too: the simulator is where they try their change.
+    reload_status = current_app.extensions["ivr.versions"].status()
+    return render_template("simulator/page.html", text=interface_text(), lines=lines, config=config,
+                           reload=reload_status)
+
+
+@bp.post("/login")
+def login():
+    password = current_app.config["IVR_SIMULATOR_PASSWORD"]
+    given = request.form.get("password", "")
+    if not password or hmac.compare_digest(given.encode("utf-8", "replace"), password.encode("utf-8")):
+        session["simulator_operator"] = _password_mark(password) if password else ""
+        return redirect(url_for("simulator.page"))
+    log.warning("simulator: a wrong operator password was given from %s", request.remote_addr)
+    return render_template("simulator/login.html", text=interface_text(), failed=True), 403
+
+
+def step_url(seq: int, event: str | None) -> str:
+    """Where the page posts the next step: this blueprint's twin of /voice/step."""
+    return url_for("simulator.step", seq=seq, event=event)
+
+
+def owned_call() -> str:
+    """The CallSid of this request, which must be one this browser session started."""
+    sid = call_sid(request.form)
+    if sid not in session.get("simulator_calls", []):
+        log.warning("refused %s: call %s was not started by this simulator session", request.path, sid)
+        abort(403)
+    return sid
+
+
+def masked_state(state: dict | None) -> dict | None:
+    """The stored call state with the ID numbers it holds masked, for the page's side panel."""
+    if state is None:
+        return None
+    shown = dict(state)
+    for name in ("verified", "pending"):
+        if isinstance(shown.get(name), str):
+            shown[name] = mask(shown[name])
+    return shown
+
+
+def answer(sid: str, twiml: str) -> Response:
+    state = masked_state(current_app.extensions["ivr.store"].load_call(sid))
+    return jsonify(call_sid=sid, twiml=twiml, node=state["node"] if state else None, state=state)
+
+
+@bp.post("/call")
+def start():
+    """A new call to the chosen hotline number: the same CallFlow.incoming that answers Twilio's first request."""
+    to, caller = request.form.get("To", ""), request.form.get("From", "")
+    if not (PHONE.match(to) and PHONE.match(caller)):
+        raise BadRequest("To or From is not a phone number")
+    sid = "SIM" + secrets.token_hex(16)
+    session["simulator_calls"] = [sid] + list(session.get("simulator_calls", []))[: KEEP_CALLS - 1]
+    form = MultiDict({
+        "CallSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": caller,
+        "To": to,
+        "Caller": caller,
+        "Called": to,
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    })
+    return answer(sid, current_app.extensions["ivr.flow"].incoming(form, step_url))
+
+
+@bp.post("/step")
+def step():
+    sid = owned_call()
+    flow = current_app.extensions["ivr.flow"]
+    return answer(sid, flow.step(request.form, request.args.get("seq"), request.args.get("event"), step_url))
+
+
+@bp.post("/status")
+def status():
+    """The page's status callback when a call ends, as Twilio's /voice/status: the call's state is forgotten."""
+    owned_call()
+    current_app.extensions["ivr.flow"].ended(request.form)
+    return Response(status=204)
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(exc):
+    log.warning("refused %s: %s", request.path, exc)
+    return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(Exception)
+def last_resort(exc):
+    """Whatever failed below the call flow's own recovery (a database that is down): a plain answer, never a 500."""
+    if isinstance(exc, HTTPException):
+        return exc
+    log.exception("simulator %s failed", request.path)
+    return jsonify(error="the hotline could not answer this step"), 503

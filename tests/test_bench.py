@@ -1,0 +1,33 @@
+"""The benchmark runs end to end with tiny numbers; it measures speed but asserts none."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.load import check_loopback
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmark_runs_calls_against_gunicorn_and_the_ceiling():
+    # The command runs as an operator runs it, in a process of its own with its own event loop.
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--callers", "2", "--seconds", "0.5", "--nodes", "10", "--max-requests", "60"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert "| ceiling (bare Flask) |" in out
+    row = next(line for line in out.splitlines() if line.startswith("| hotline, SQLite, 10 nodes |"))
+    requests, errors = row.split("|")[2:4]
+    assert int(requests) > 0 and int(errors) == 0
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.5:8000", "http://192.168.1.2", "http://203.0.113.9:80"])
+def test_benchmark_refuses_addresses_off_this_machine(url):
+    with pytest.raises(ValueError, match="loopback"):
+        check_loopback(url)

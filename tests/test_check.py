@@ -1,0 +1,112 @@
+"""`ivr check` on copies of the real prompts and data with one operator's mistake each."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.checks import check
+from ivr.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of prompts/ (without scenarios) and data/ that a test may break."""
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts", ignore=shutil.ignore_patterns("scenarios"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    return tmp_path
+
+
+def edit(project: Path, name: str, old: str, new: str) -> None:
+    path = project / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not once in {name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def found(project: Path) -> list[tuple[str, int, int, str, bool]]:
+    """(file, line, column, code, warning) of every problem."""
+    report = check(project / "prompts", project / "data")
+    return [(Path(p.mark.file).name, p.mark.line, p.mark.column, p.code, p.warning) for p in report.problems]
+
+
+def test_the_shipped_prompts_and_data_are_clean(project):
+    assert found(project) == []
+
+
+MENU_MAIN = 'options:\n      "1": balance\n      "2": payments\n      "3": rebate\n'
+
+CASES = [
+    # (file, old, new, (file, line, column, code, warning))
+    ("menus.yaml", '    type: menu\n    greeting', '    type: menu\n  greeting', ("menus.yaml", 12, 5, "yaml_syntax", False)),
+    ("menus.yaml", "    short: \"余额", "    shrot: \"余额", ("menus.yaml", 13, 5, "unknown_field", False)),
+    ("settings.yaml", "    menu: 6", "    menu: six", ("settings.yaml", 12, 11, "wrong_type", False)),
+    ("settings.yaml", "  page_size: 3", "  page_size: 0", ("settings.yaml", 33, 14, "too_small", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      no: balance\n    noinput', ("menus.yaml", 18, 7, "bool_key", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      04: balance\n    noinput', ("menus.yaml", 18, 7, "converted_value", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      3: balance\n    noinput', ("menus.yaml", 15, 7, "same_key", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "3": balance\n    noinput', ("menus.yaml", 18, 7, "duplicate_key", False)),
+    ("menus.yaml", '      "2": payments\n', '      "2": paymnets\n', ("menus.yaml", 16, 12, "no_such_node", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "0": balance\n    noinput', ("menus.yaml", 18, 7, "global_key_option", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "*": balance\n    noinput', ("menus.yaml", 18, 7, "global_key_option", False)),
+    ("menus.yaml", '      "2": payments\n', '', ("menus.yaml", 32, 3, "unreachable", True)),
+    ("menus.yaml", '    after: "重听请按1，返回主菜单请按9，人工服务请按0。"\n    options:\n      "1": repeat',
+     '    after: "重听请按1，人工服务请按0。"\n    options:\n      "1": repeat', ("menus.yaml", 26, 5, "no_way_back", True)),
+    ("answers.yaml", "余额为{balance}。", "余额为{balanse}。", ("answers.yaml", 5, 11, "unknown_placeholder", False)),
+    ("answers.yaml", "余额为{balance}。", "余额为多少。", ("answers.yaml", 5, 11, "placeholder_not_said", False)),
+    ("menus.yaml", "您还可以再试{remaining}次。", "请再试。", ("menus.yaml", 95, 14, "placeholder_not_said", False)),
+    ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Polly.Joanna\n", ("settings.yaml", 6, 10, "voice_language", False)),
+    ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Google.en-US-Standard-C\n", ("settings.yaml", 6, 10, "voice_language", False)),
+    ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Polly.Zhiyou\n", ("settings.yaml", 6, 10, "unknown_voice", True)),
+    ("settings.yaml", "    budget_seconds: 25", "    budget_seconds: 5", ("menus.yaml", 12, 13, "too_long", True)),
+    ("regions.yaml", '        - {from_age: 70, amount: "110"}', '        - {from_age: 65, amount: "110"}', ("regions.yaml", 44, 11, "tiers_overlap", False)),
+    ("regions.yaml", '      rate: "2.5"\n      average_pension:\n        amount: "3700"\n        assumption: true\n'
+     '        why: >-\n          No seed gives Xiamen', '      rate: "2.5"\n      xaverage_pension:\n        amount: "3700"\n'
+     '        assumption: true\n        why: >-\n          No seed gives Xiamen', ("regions.yaml", 94, 7, "pension_needs_average", False)),
+    ("regions.yaml", 'area_codes: ["0592"]', 'area_codes: ["0592", "021"]', ("regions.yaml", 89, 26, "area_code_twice", False)),
+    ("regions.yaml", 'area_codes: ["0755"]', 'area_codes: [0755]', ("regions.yaml", 69, 18, "converted_value", False)),
+    ("lines.yaml", 'numbers: ["+862112393", "+862112333"]', 'numbers: ["+862112393", "+861012393"]', ("lines.yaml", 17, 29, "number_twice", False)),
+    ("lines.yaml", "    region: shanghai", "    region: shanghia", ("lines.yaml", 18, 13, "line_region_unknown", False)),
+    ("lines.yaml", "default: beijing", "default: peking", ("lines.yaml", 5, 10, "line_default_unknown", False)),
+]
+
+
+@pytest.mark.parametrize("name, old, new, expected", CASES, ids=[case[3][3] + "-" + case[0] for case in CASES])
+def test_each_mistake_is_found_where_it_was_made(project, name, old, new, expected):
+    folder = "data" if name in ("regions.yaml", "lines.yaml") else "prompts"
+    edit(project, f"{folder}/{name}", old, new)
+    assert expected in found(project)
+
+
+def test_the_cli_prints_file_line_column_in_chinese_and_english_and_fails(project):
+    edit(project, "prompts/answers.yaml", "余额为{balance}。", "余额为{balanse}。")
+    result = CliRunner().invoke(main, ["check", str(project)])
+    assert result.exit_code == 1
+    first, english = result.output.splitlines()[:2]
+    assert first.startswith(f"{project / 'prompts' / 'answers.yaml'}:5:11: error/错误: ")
+    assert "占位符 {balanse}" in first
+    assert "{balanse} is not provided here" in english and "{balance}" in english
+    assert "did you mean {balance}?" in english
+    assert "Traceback" not in result.output
+
+
+def test_warnings_pass_unless_strict(project):
+    edit(project, "prompts/settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Polly.Zhiyou\n")
+    runner = CliRunner()
+    relaxed = runner.invoke(main, ["check", str(project)])
+    strict = runner.invoke(main, ["check", "--strict", str(project)])
+    assert relaxed.exit_code == 0 and "warning/警告" in relaxed.output
+    assert strict.exit_code == 1
+    assert runner.invoke(main, ["check", str(ROOT)]).exit_code == 0
+
+
+@pytest.mark.parametrize("garbage", [b"\xff\xfe\x00bad", b"nodes: [", b"- just\n- a list\n", b"nodes:\n  main: 3\n", b"{a: 1, a: 2}"])
+def test_garbage_never_gives_a_traceback(project, garbage):
+    (project / "prompts" / "menus.yaml").write_bytes(garbage)
+    result = CliRunner().invoke(main, ["check", str(project)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "menus.yaml:" in result.output

@@ -1,0 +1,95 @@
+"""Log lines: JSON with the CallSid, the menu node and the latency of each request; ID numbers never in the clear."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from ivr import logs
+
+RETIREE_ID = "110101196106080024"
+
+
+@pytest.fixture
+def json_lines():
+    """Every line logged during the test, as the JSON objects a log collector would read."""
+    stream = io.StringIO()
+    level = logging.getLogger().level
+    handler = logs.configure("json", "INFO", stream=stream, force=True)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    logging.getLogger().removeHandler(handler)
+    logging.getLogger().setLevel(level)
+
+
+def test_each_request_is_one_json_line_with_call_sid_node_and_latency(caller, json_lines):
+    call = caller()
+    call.dial()
+    call.press("1")
+    requests = [line for line in json_lines() if line["logger"] == "ivr.requests"]
+    assert [(r["path"], r["node"], r["status"]) for r in requests] == [
+        ("/voice", "main", 200), ("/voice/step", "ask_id", 200)]
+    for line in requests:
+        assert line["call_sid"] == call.call_sid
+        assert line["level"] == "INFO"
+        assert isinstance(line["latency_ms"], float) and line["latency_ms"] >= 0
+
+
+def test_id_numbers_and_passwords_never_reach_the_log(caller, json_lines):
+    call = caller()
+    call.dial()
+    call.press("1")
+    call.press(RETIREE_ID + "#")
+    call.press("111111#")
+    text = json.dumps(json_lines(), ensure_ascii=False)
+    assert RETIREE_ID not in text
+    assert "111111" not in text
+    assert call.call_sid in text
+
+
+def test_an_error_quoting_an_id_number_is_logged_masked(app, caller, json_lines, monkeypatch):
+    store = app.extensions["ivr.store"]
+
+    def broken(id_number):
+        raise RuntimeError(f"no row for parameters ('{id_number}',)")
+
+    monkeypatch.setattr(store, "account", broken)
+    call = caller()
+    call.dial()
+    call.press("1")
+    call.press(RETIREE_ID + "#")
+    errors = [line for line in json_lines() if line["level"] == "ERROR"]
+    assert errors, "the failure was not logged"
+    text = json.dumps(errors, ensure_ascii=False)
+    assert RETIREE_ID not in text
+    assert "110101********0024" in text
+    assert all(line["call_sid"] == call.call_sid for line in errors)
+
+
+def test_text_lines_for_a_terminal_carry_the_call_sid_too(caller):
+    stream = io.StringIO()
+    handler = logs.configure("text", "INFO", stream=stream, force=True)
+    try:
+        call = caller()
+        call.dial()
+    finally:
+        logging.getLogger().removeHandler(handler)
+    line = next(line for line in stream.getvalue().splitlines() if "ivr.requests" in line)
+    assert "POST /voice 200" in line and "node=main" in line and f"[{call.call_sid}]" in line
+
+
+def test_a_log_format_that_does_not_exist_is_refused():
+    with pytest.raises(ValueError, match="text or json"):
+        logs.configure("xml", force=True)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("id 110101196106080024 here", "id 110101********0024 here"),
+    ("ends in X: 11010519491231002X.", "ends in X: 110105********002X."),
+    ("CA00000000000000000000000000000001 stays", "CA00000000000000000000000000000001 stays"),
+    ("latency 12.3 ms at 2026-11-22 07:12:24,036", "latency 12.3 ms at 2026-11-22 07:12:24,036"),
+])
+def test_mask_ids(text, expected):
+    assert logs.mask_ids(text) == expected

@@ -1,0 +1,147 @@
+"""Two hotline servers sharing PostgreSQL and Redis: a call may hop between them, and survive one of them dying."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.caller import Caller
+from tests.conftest import TOKEN
+from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = "http://hotline.test"
+START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Answer:
+    """The parts of a response Caller reads, from a requests response."""
+
+    def __init__(self, response: requests.Response):
+        self.status_code = response.status_code
+        self.mimetype = response.headers.get("Content-Type", "").split(";")[0]
+        self.text = response.text
+
+    def get_data(self, as_text: bool = False) -> str:
+        return self.text
+
+
+class Servers:
+    """Posts each request to the next server in turn (Twilio's requests landing on any replica behind a balancer)."""
+
+    def __init__(self, ports: list[int]):
+        self.ports = list(ports)
+        self.turn = 0
+        self.used: list[int] = []
+
+    def post(self, path: str, data: dict, headers: dict) -> Answer:
+        port = self.ports[self.turn % len(self.ports)]
+        self.turn += 1
+        self.used.append(port)
+        return Answer(requests.post(f"http://127.0.0.1:{port}{path}", data=data, headers=headers, timeout=15))
+
+
+@pytest.fixture
+def servers(tmp_path, postgres_url, redis_url):
+    """Two `ivr serve` processes started at the same moment on a new database and a new Redis prefix."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": redis_url[0],
+        "IVR_REDIS_PREFIX": redis_url[1],
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "IVR_PUBLIC_URL": PUBLIC,
+        "IVR_LOAD_DEMO": "1",
+    }
+    started = {}
+    for name in ("a", "b"):
+        port = free_port()
+        log = open(tmp_path / f"server-{name}.log", "w")
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--port", str(port), "--threads", "4"],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+        started[port] = (process, log)
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        for port, (process, _) in started.items():
+            while True:
+                assert process.poll() is None, (tmp_path / "server-a.log").read_text() + (tmp_path / "server-b.log").read_text()
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    pass
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        yield {port: process for port, (process, _) in started.items()}
+    finally:
+        for process, log in started.values():
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
+            log.close()
+
+
+def caller(ports: list[int]) -> tuple[Caller, Servers]:
+    route = Servers(ports)
+    return Caller(route, TOKEN, base=PUBLIC), route
+
+
+def test_one_call_alternates_between_the_servers_and_completes(servers):
+    call, route = caller(list(servers))
+    call.dial()
+    call.press("1")
+    call.press("110101196106080024#")
+    call.press("111111#")
+    assert "余额" in call.said
+    call.press("9")
+    call.press("2")
+    assert "缴费" in call.said
+    assert call.post("/voice/status", call.params(CallStatus="completed", CallDuration="60")).status_code == 204
+    assert set(route.used) == set(servers)
+    assert route.used[::2] != route.used[1::2]
+
+
+def test_a_lockout_made_through_one_server_is_enforced_by_the_other(servers):
+    first, second = list(servers)
+    call, _ = caller([first])
+    call.dial()
+    call.press("1")
+    call.press("310104194809300043#")
+    for _ in range(3):
+        call.press("000000#")
+    assert "锁定" in call.said
+    other, route = caller([second])
+    other.dial()
+    other.press("1")
+    other.press("310104194809300043#")
+    assert "锁定" in other.said
+    assert set(route.used) == {second}
+
+
+def test_a_server_killed_mid_call_leaves_the_call_to_the_other(servers):
+    first, second = list(servers)
+    call, route = caller([first])
+    call.dial()
+    call.press("1")
+    call.press("110108195404120012#")
+    servers[first].kill()
+    servers[first].wait(timeout=20)
+    route.ports = [second]
+    call.press("222222#")
+    assert "余额" in call.said
+    assert route.used == [first, first, first, second]

@@ -1,0 +1,159 @@
+"""Hot reload: edits are served within seconds, broken edits never, and calls finish on the version they started on."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from twilio.request_validator import RequestValidator
+
+from ivr import create_app
+from tests.caller import Caller
+from tests.conftest import TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+OLD_PROMPT = "查询医保个人账户余额请按1，"
+NEW_PROMPT = "查询个人账户余额请按1，"
+
+
+@pytest.fixture
+def files(tmp_path):
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts", ignore=shutil.ignore_patterns("scenarios"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    return tmp_path
+
+
+def make_app(files, clock, database):
+    return create_app({
+        "TESTING": True,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "CLOCK": clock,
+        "IVR_PROMPTS": str(files / "prompts"),
+        "IVR_DATA": str(files / "data"),
+        "IVR_RELOAD_SECONDS": "0.05",
+    })
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def wait_for(condition, seconds: float = 10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("the condition never came true")
+
+
+def test_an_edit_is_served_and_a_call_in_progress_keeps_its_version(files, clock, tmp_path):
+    app = make_app(files, clock, tmp_path / "a.sqlite")
+    versions = app.extensions["ivr.versions"]
+    first = versions().version
+    before = Caller(app.test_client(), TOKEN)
+    assert OLD_PROMPT in "".join(before.dial())
+
+    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    second = wait_for(lambda: versions().version != first and versions().version)
+
+    after = Caller(app.test_client(), TOKEN)
+    assert NEW_PROMPT in "".join(after.dial())
+    # The call that started before the edit hears its menu as it was, even after other calls moved on.
+    assert OLD_PROMPT in "".join(before.press("*"))
+    assert NEW_PROMPT in "".join(after.press("*"))
+    assert versions.status() == {"version": second, "since": versions.status()["since"], "error": None, "error_at": None}
+
+
+def test_a_broken_edit_never_takes_effect_and_is_shown(files, clock, tmp_path):
+    app = make_app(files, clock, tmp_path / "b.sqlite")
+    versions = app.extensions["ivr.versions"]
+    good = versions().version
+    replace(files / "prompts" / "answers.yaml", "余额为{balance}。", "余额为{balanse}。")
+    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    errors = wait_for(lambda: versions() and versions.status()["error"])
+    assert versions().version == good
+    assert any("answers.yaml:5:11:" in line and "{balanse}" in line for line in errors)
+    # The operator sees the refusal where they try their change.
+    page = app.test_client().get("/simulator").get_data(as_text=True)
+    assert "最近一次修改没有生效" in page and "answers.yaml:5:11:" in page
+    caller = Caller(app.test_client(), TOKEN)
+    assert OLD_PROMPT in "".join(caller.dial())
+    # Fixing the mistake publishes both edits together.
+    replace(files / "prompts" / "answers.yaml", "余额为{balanse}。", "余额为{balance}。")
+    wait_for(lambda: versions().version != good)
+    assert versions.status()["error"] is None
+    assert "最近一次修改没有生效" not in app.test_client().get("/simulator").get_data(as_text=True)
+    assert NEW_PROMPT in "".join(Caller(app.test_client(), TOKEN).dial())
+
+
+def test_every_process_converges_and_serves_a_call_that_started_elsewhere(files, clock, tmp_path):
+    shared = tmp_path / "shared.sqlite"
+    first_app = make_app(files, clock, shared)
+    caller = Caller(first_app.test_client(), TOKEN)
+    versions = first_app.extensions["ivr.versions"]
+    old = versions().version
+    caller.dial()
+    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    wait_for(lambda: versions().version != old)
+    # A process started after the edit has never loaded the old version; it reads it from the shared archive.
+    second_app = make_app(files, clock, shared)
+    assert second_app.extensions["ivr.versions"]().version == first_app.extensions["ivr.versions"]().version
+    caller.client = second_app.test_client()
+    assert OLD_PROMPT in "".join(caller.press("*"))
+    assert NEW_PROMPT in "".join(Caller(second_app.test_client(), TOKEN).dial())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_real_server_reloads_and_survives_a_broken_edit(files, tmp_path):
+    port = free_port()
+    env = dict(os.environ, TWILIO_AUTH_TOKEN=TOKEN, IVR_PROMPTS=str(files / "prompts"), IVR_DATA=str(files / "data"),
+               DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite'}", IVR_RELOAD_SECONDS="0.2", IVR_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    env.pop("REDIS_URL", None)
+    log = open(tmp_path / "serve.log", "w+")
+    server = subprocess.Popen([sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--port", str(port)], env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
+    validator = RequestValidator(TOKEN)
+
+    def dial(sid: str) -> str:
+        url = f"http://127.0.0.1:{port}/voice"
+        params = {"CallSid": sid, "To": "+861012393", "From": "+8613900000000", "CallStatus": "in-progress"}
+        response = requests.post(url, data=params, headers={"X-Twilio-Signature": validator.compute_signature(url, params)}, timeout=5)
+        assert response.status_code == 200
+        return response.text
+
+    try:
+        wait_for(lambda: _answers(port), 20)
+        assert OLD_PROMPT in dial("CAreload1")
+        replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+        wait_for(lambda: NEW_PROMPT in dial("CAreload2"))
+        (files / "prompts" / "menus.yaml").write_text("nodes: [\n", encoding="utf-8")
+        # Every request looks for edits; the broken one is logged with its place, and calls go on as before.
+        wait_for(lambda: NEW_PROMPT in dial("CAreload3") and "menus.yaml:2:1" in (tmp_path / "serve.log").read_text(encoding="utf-8"))
+        assert NEW_PROMPT in dial("CAreload4")
+    finally:
+        server.terminate()
+        server.wait(10)
+        log.close()
+
+
+def _answers(port: int) -> bool:
+    try:
+        requests.get(f"http://127.0.0.1:{port}/voice", timeout=1)
+        return True
+    except requests.ConnectionError:
+        return False
