@@ -11,8 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .accounts import load_accounts
 from .calls import CallFlow
 from .config import from_environment
-from . import logs, metrics
-from . import reload
+from . import logs, metrics, reload
 from .store import Store
 
 
@@ -36,8 +35,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     versions = reload.from_app(app)
     store = Store(app.config["DATABASE_URL"], app.config["REDIS_URL"], app.config["IVR_REDIS_PREFIX"])
     demo = Path(app.config["IVR_DATA"]) / "accounts.yaml"
-    # The demo is loaded under the migration lock, so that servers starting together load it once.
-    load_demo = lambda: store.account_count() or store.load_accounts(load_accounts(demo))  # noqa: E731
+
+    def load_demo() -> None:
+        # Called under the migration lock, so that servers starting together load the demo accounts once.
+        if store.account_count() == 0:
+            store.load_accounts(load_accounts(demo))
+
     store.create_schema(then=load_demo if app.config["IVR_LOAD_DEMO"] == "1" else None)
 
     # Called once per request; reloads edited prompts and data (ivr.reload) and keeps calls on their version.
@@ -46,18 +49,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ivr.store"] = store
     app.extensions["ivr.flow"] = CallFlow(app.extensions["ivr.hotline"], store, lambda: app.config["CLOCK"]())
 
-    from . import simulator, webhooks
+    from . import calllog, health, menumap, operator, simulator, webhooks
 
     app.register_blueprint(webhooks.bp)
-    from . import menumap
-
     app.register_blueprint(menumap.bp)
-    from . import calllog, health, operator
-
-    calllog.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(operator.bp)
     simulator.init_app(app)
+    calllog.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
     return app

@@ -55,6 +55,12 @@ def serve(host: str, port: int, threads: int) -> None:
     import waitress
 
     app = _app()
+    refused = app.extensions["ivr.versions"].status()["error"]
+    if refused:
+        click.echo("warning: prompts/ or data/ have errors, so the last good version is served until they are fixed:",
+                   err=True)
+        for line in refused:
+            click.echo(f"  {line}", err=True)
     click.echo(f"Hotline on http://{host}:{port}/voice (Twilio webhook)")
     if not app.config["TWILIO_AUTH_TOKEN"]:
         click.echo("warning: TWILIO_AUTH_TOKEN is not set, so every webhook request is refused (403).", err=True)

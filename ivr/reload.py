@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import logging
 import shutil
 import tempfile
@@ -34,9 +35,49 @@ class Versions:
         self.error: list[str] | None = None
         self.error_at: dt.datetime | None = None
         self._seen = self._fingerprint()
-        # At start-up a broken file stops the server with file:line, so that nobody mistakes an old version for theirs.
-        self.current = self._publish(self._snapshot())
+        self.current = self._start()
         self.since = dt.datetime.now(dt.timezone.utc)
+
+    def _start(self) -> Hotline:
+        """The files as they are; if they are broken, the last good version served from these same folders.
+
+        A gunicorn worker that is recycled after an operator's broken edit must boot on what its siblings serve,
+        or the whole pool stops. With no good version to fall back on (a first start) the error is raised, so the
+        operator sees file:line at once.
+        """
+        try:
+            hotline = self._publish(self._snapshot())
+        except HotlineError as exc:
+            fallback = self._last_good()
+            if fallback is None:
+                raise
+            self.current = fallback
+            self._failed(exc)
+            return fallback
+        self._remember(hotline)
+        return hotline
+
+    def _pointer(self) -> Path:
+        # One pointer per pair of watched folders, so that hotlines sharing an instance folder never mix.
+        folders = f"{self.prompts.resolve()}\0{self.data.resolve()}".encode()
+        return self.archive / f"serving-{hashlib.sha256(folders).hexdigest()[:12]}.json"
+
+    def _remember(self, hotline: Hotline) -> None:
+        """Note which version these folders last served well, for a process that starts on broken files."""
+        pointer = {"prompts": str(self.prompts.resolve()), "data": str(self.data.resolve()), "version": hotline.version}
+        self.archive.mkdir(parents=True, exist_ok=True)
+        temporary = self._pointer().with_suffix(f".{threading.get_ident()}.tmp")
+        temporary.write_text(json.dumps(pointer), encoding="utf-8")
+        temporary.replace(self._pointer())
+
+    def _last_good(self) -> Hotline | None:
+        try:
+            pointer = json.loads(self._pointer().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if pointer.get("prompts") != str(self.prompts.resolve()) or pointer.get("data") != str(self.data.resolve()):
+            return None
+        return self._pinned(str(pointer.get("version", "")))
 
     def __call__(self, version: str | None = None) -> Hotline:
         if self.interval > 0 and self.clock() >= self._next_check and self._lock.acquire(blocking=False):
@@ -97,6 +138,7 @@ class Versions:
             return
         self.current, self.since = hotline, dt.datetime.now(dt.timezone.utc)
         self.error = self.error_at = None
+        self._remember(hotline)
         log.info("now serving prompts and data version %s", hotline.version)
         self._prune()
 

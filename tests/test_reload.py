@@ -157,3 +157,37 @@ def _answers(port: int) -> bool:
         return True
     except requests.ConnectionError:
         return False
+
+
+def test_a_process_started_on_broken_files_serves_the_last_good_version(files, clock, tmp_path):
+    """A worker recycled after a broken edit must not take the line down: it boots on what its siblings serve."""
+    first = make_app(files, clock, tmp_path / "e.sqlite")
+    good = first.extensions["ivr.versions"]().version
+    replace(files / "prompts" / "menus.yaml", '"3": rebate', '"3": rebat')
+    restarted = create_app({**first.config, "IVR_RELOAD_SECONDS": "0.05"})
+    versions = restarted.extensions["ivr.versions"]
+    assert versions().version == good
+    assert any("there is no node called 'rebat'" in line or "rebat" in line for line in versions.status()["error"])
+    caller = Caller(restarted.test_client(), TOKEN)
+    caller.dial()
+    assert caller.press("3")[0].startswith("查询北京的标准")
+    # Once fixed, the edit is served as usual.
+    replace(files / "prompts" / "menus.yaml", '"3": rebat', '"3": rebate')
+    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    wait_for(lambda: versions().version != good)
+    assert versions.status()["error"] is None
+
+
+def test_a_first_start_on_broken_files_stops_with_file_and_line(files, tmp_path):
+    """With no good version of these folders to fall back on, the operator sees the problem at once."""
+    from ivr.hotline import HotlineError
+
+    replace(files / "prompts" / "menus.yaml", '"3": rebate', '"3": rebat')
+    with pytest.raises(HotlineError, match=r"menus\.yaml:\d+:\d+:"):
+        create_app({
+            "TESTING": True,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite'}",
+            "IVR_PROMPTS": str(files / "prompts"),
+            "IVR_DATA": str(files / "data"),
+        })
