@@ -41,26 +41,10 @@ def observe_step(step: StepRecord) -> None:
     NODE_VISITS.labels(step.node).inc()
 
 
-def count_lockouts(backend) -> None:
-    """Count a lockout when the engine's record_failure reports the failure that reaches the limit.
-
-    Every backend returns the number of failures in the window, and only one call can see it equal the limit.
-    """
-    record_failure = backend.record_failure
-
-    def counted(id_number, now, attempts, window):
-        count = record_failure(id_number, now, attempts, window)
-        if count == attempts:
-            LOCKOUTS.inc()
-        return count
-
-    backend.record_failure = counted
-
-
 def init_app(app: Flask) -> None:
     flow = app.extensions["ivr.flow"]
     flow.observers.append(observe_step)
-    count_lockouts(flow.store)
+    flow.store.lock_listeners.append(LOCKOUTS.inc)
 
     @app.before_request
     def start_timer():

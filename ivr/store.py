@@ -95,6 +95,8 @@ class Store:
         else:
             self.failures = RedisFailures(self.redis, prefix)
             self.calls = RedisCallStates(self.redis, prefix)
+        # Callables run after an ID number is newly locked (metrics count them); they are given nothing personal.
+        self.lock_listeners: list[Callable[[], None]] = []
 
     @guarded
     def create_schema(self, then: Callable[[], None] | None = None) -> None:
@@ -223,6 +225,9 @@ class Store:
                 already = conn.execute(select(locks.c.id_number).where(locks.c.id_number == id_number)).first()
                 if already is None:
                     conn.execute(insert(locks).values(id_number=id_number, at=utc(now)))
+            if already is None:
+                for listener in self.lock_listeners:
+                    listener()
         return count
 
     @guarded

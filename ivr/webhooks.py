@@ -65,8 +65,8 @@ def last_resort(exc):
     if isinstance(exc, HTTPException):
         return exc
     log.exception("webhook %s failed", request.path)
-    messages = current_app.extensions["ivr.hotline"]().script.messages
-    settings = current_app.extensions["ivr.hotline"]().script.settings
+    script = current_app.extensions["ivr.hotline"]().script
+    messages, settings = script.messages, script.settings
     response = VoiceResponse()
     voice = {"language": settings.language, "voice": settings.voice}
     response.say(messages.apology, **voice)
