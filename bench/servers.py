@@ -42,12 +42,20 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn for {self.app} exited with {self.process.returncode}")
+                raise RuntimeError(f"gunicorn for {self.app} exited with {self.process.returncode}{self.log_tail()}")
             if len(self.worker_pids()) >= self.workers and self._answers():
                 return self
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"gunicorn for {self.app} did not answer within {timeout} s")
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the server's log, so that a server that would not start says why."""
+        if not self.log_path:
+            return ""
+        self._log.flush()
+        tail = Path(self.log_path).read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        return ":\n" + "\n".join(tail)
 
     def _answers(self) -> bool:
         try:

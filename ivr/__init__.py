@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .accounts import load_accounts
 from .calls import CallFlow
 from .config import from_environment
+from .passwords import Passwords, instance_key
 from . import logs, metrics, reload
 from .store import Store
 
@@ -33,13 +34,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         logs.configure(app.config["IVR_LOG_FORMAT"], app.config["IVR_LOG_LEVEL"])
 
     versions = reload.from_app(app)
-    store = Store(app.config["DATABASE_URL"], app.config["REDIS_URL"], app.config["IVR_REDIS_PREFIX"])
+    passwords = Passwords(instance_key(app.config["IVR_PASSWORD_KEY"], Path(app.instance_path)))
+    store = Store(app.config["DATABASE_URL"], app.config["REDIS_URL"], app.config["IVR_REDIS_PREFIX"], passwords)
     demo = Path(app.config["IVR_DATA"]) / "accounts.yaml"
 
     def load_demo() -> None:
         # Called under the migration lock, so that servers starting together load the demo accounts once.
         if store.account_count() == 0:
-            store.load_accounts(load_accounts(demo))
+            store.load_accounts(load_accounts(demo, passwords))
 
     store.create_schema(then=load_demo if app.config["IVR_LOAD_DEMO"] == "1" else None)
 

@@ -61,13 +61,12 @@ def event_from(form: MultiDict, event: str | None):
 
 @dataclass(frozen=True)
 class StepRecord:
-    """What one webhook step did, for observers (metrics, call records); it holds no personal data."""
+    """What one webhook step did, for the call records and observers (metrics, logs); it holds no personal data."""
 
     call_sid: str
-    kind: str  # start, keys, silence, dialended, garbled, stale, restart, error
+    kind: str  # start, keys, silence, dialended, garbled, stale, restart, error, outage
     node: str
     ended: bool
-    seconds: float
     at: dt.datetime
 
 
@@ -78,11 +77,17 @@ class CallFlow:
         self.hotline = hotline
         self.store = store
         self.clock = clock
+        # Writes each step's record to the call records (ivr.calllog), in the same transaction as the call's state.
+        self.record: Callable[[StepRecord], None] | None = None
         # Callables given a StepRecord after every step; an observer that fails never breaks the call.
         self.observers: list[Callable[[StepRecord], None]] = []
 
     def incoming(self, form: MultiDict, url: Callable[[int, str | None], str]) -> str:
         sid = call_sid(form)
+        with self.store.held():
+            return self._incoming(sid, form, url)
+
+    def _incoming(self, sid: str, form: MultiDict, url: Callable[[int, str | None], str]) -> str:
         started = time.perf_counter()
         hotline = self.hotline()
         engine = Engine(hotline, self.store)
@@ -96,6 +101,11 @@ class CallFlow:
 
     def step(self, form: MultiDict, seq: str | None, event_name: str | None, url: Callable[[int, str | None], str]) -> str:
         sid = call_sid(form)
+        # One connection serves the step's queries: its state, the account, its record (see ivr.database).
+        with self.store.held():
+            return self._step(sid, form, seq, event_name, url)
+
+    def _step(self, sid: str, form: MultiDict, seq: str | None, event_name: str | None, url) -> str:
         started = time.perf_counter()
         hotline = self.hotline()
         engine = Engine(hotline, self.store)
@@ -148,6 +158,15 @@ class CallFlow:
             kind = "error"
         return self._finish(sid, state, reply, hotline, url, kind, started)
 
+    def _record_if_possible(self, record: StepRecord) -> None:
+        """With the call state in Redis, the database may still be up to record the step that went wrong."""
+        if self.record is None:
+            return
+        try:
+            self.record(record)
+        except BackendUnavailable as exc:
+            log.warning("call %s: step not recorded (%s)", record.call_sid, exc)
+
     def ended(self, form: MultiDict) -> None:
         sid = call_sid(form)
         if form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
@@ -156,19 +175,25 @@ class CallFlow:
     def _finish(self, sid: str, state: State, reply: Reply, hotline: Hotline, url, kind: str, started: float) -> str:
         now = self.clock()
         state.version = hotline.version
+        record = StepRecord(sid, kind, reply.node, isinstance(reply.then, Hangup), now)
         try:
-            self.store.save_call(sid, state.to_dict(), now)
+            # One transaction for the state and the step's record: the step waits for the write lock once, and the
+            # records never show a step whose state was lost.
+            with self.store.transaction():
+                self.store.save_call(sid, state.to_dict(), now)
+                if self.record is not None:
+                    self.record(record)
         except BackendUnavailable as exc:
             log.warning("call %s: state not saved (%s)", sid, exc)
             # The next step could not go on without the state; a Dial or a Hangup needs none.
             if isinstance(reply.then, Gather):
                 reply, kind = outage.offer(hotline), "outage"
+                record = StepRecord(sid, kind, reply.node, False, now)
+            self._record_if_possible(record)
         # Every answer to the apology (keys or silence) comes back as the outage event.
         event_for = (lambda event: outage.EVENT) if outage.is_offer(reply) else (lambda event: event)
         twiml = render(reply, hotline.script.settings, lambda event: url(state.seq, event_for(event)))
-        seconds = time.perf_counter() - started
-        log.debug("call %s: %s -> %s (%.1f ms)", sid, kind, reply.node, seconds * 1000)
-        record = StepRecord(sid, kind, reply.node, isinstance(reply.then, Hangup), seconds, now)
+        log.debug("call %s: %s -> %s (%.1f ms)", sid, kind, reply.node, (time.perf_counter() - started) * 1000)
         for observer in self.observers:
             try:
                 observer(record)

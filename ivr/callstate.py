@@ -6,9 +6,9 @@ import datetime as dt
 import json
 
 from redis import Redis
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, delete, insert, select, update
 
+from .database import Database
 from .lockouts import utc
 from .schema import call_states
 
@@ -16,33 +16,40 @@ from .schema import call_states
 CALL_STATE_TTL = dt.timedelta(hours=4)
 
 
+# Built once (see ivr.store).
+LOAD = select(call_states.c.state).where(call_states.c.call_sid == bindparam("sid"))
+# Bound names differ from the columns', which SQLAlchemy reserves for its own parameters in UPDATE and INSERT.
+SAVE = update(call_states).where(call_states.c.call_sid == bindparam("sid")).values(
+    state=bindparam("text"), updated=bindparam("at"))
+CREATE = insert(call_states).values(call_sid=bindparam("sid"), state=bindparam("text"), updated=bindparam("at"))
+FORGET = delete(call_states).where(call_states.c.updated < bindparam("before"))
+END = delete(call_states).where(call_states.c.call_sid == bindparam("sid"))
+
+
 def _encode(state: dict) -> str:
     return json.dumps(state, ensure_ascii=False, sort_keys=True)
 
 
 class SqlCallStates:
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, db: Database):
+        self.db = db
 
     def load(self, call_sid: str) -> dict | None:
-        with self.engine.connect() as conn:
-            text = conn.execute(select(call_states.c.state).where(call_states.c.call_sid == call_sid)).scalar()
+        with self.db.reading() as conn:
+            text = conn.execute(LOAD, {"sid": call_sid}).scalar()
         return None if text is None else json.loads(text)
 
     def save(self, call_sid: str, state: dict, now: dt.datetime) -> None:
-        text = _encode(state)
-        with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(call_states).where(call_states.c.call_sid == call_sid).values(state=text, updated=utc(now))
-            ).rowcount
-            if not changed:
-                conn.execute(insert(call_states).values(call_sid=call_sid, state=text, updated=utc(now)))
+        values = {"sid": call_sid, "text": _encode(state), "at": utc(now)}
+        with self.db.writing() as conn:
+            if not conn.execute(SAVE, values).rowcount:
+                conn.execute(CREATE, values)
                 # New calls are a natural moment to forget calls that ended long ago.
-                conn.execute(delete(call_states).where(call_states.c.updated < utc(now - CALL_STATE_TTL)))
+                conn.execute(FORGET, {"before": utc(now - CALL_STATE_TTL)})
 
     def end(self, call_sid: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(call_states).where(call_states.c.call_sid == call_sid))
+        with self.db.writing() as conn:
+            conn.execute(END, {"sid": call_sid})
 
 
 class RedisCallStates:

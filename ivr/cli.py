@@ -17,12 +17,16 @@ def main() -> None:
 
 def _app(**overrides):
     from . import create_app
+    from .passwords import BadPasswordKey
     from .store import BackendUnavailable
 
     try:
         return create_app(overrides or None)
     except HotlineError as exc:
         # Operators get file:line and what is wrong, not a traceback.
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except BadPasswordKey as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except BackendUnavailable as exc:
@@ -117,7 +121,8 @@ def load_demo(replace: bool) -> None:
 
     app = _app()
     store = app.extensions["ivr.store"]
-    count = store.load_accounts(load_accounts(Path(app.config["IVR_DATA"]) / "accounts.yaml"), replace=replace)
+    demo = load_accounts(Path(app.config["IVR_DATA"]) / "accounts.yaml", store.passwords)
+    count = store.load_accounts(demo, replace=replace)
     store.close()
     click.echo(f"loaded {count} accounts")
 

@@ -35,6 +35,9 @@ SETTINGS = (
     Setting("PROMETHEUS_MULTIPROC_DIR", "", "Folder where the worker processes of one server pool their /metrics; the gunicorn config sets one."),
     Setting("IVR_SIMULATOR", "1", "Serve the web simulator at /simulator (0 to switch it off in production: it then answers 404)."),
     Setting("IVR_SIMULATOR_PASSWORD", "", "Operator password the simulator asks for before anyone may use it; empty means no password."),
+    Setting("IVR_PASSWORD_KEY", "", "Secret key (at least 32 characters) under which callers' service passwords are hashed; empty means "
+                                    "a random key kept in the instance folder. Servers on several machines must share one, and it "
+                                    "must never change while the accounts' hashes were made with it."),
     Setting("IVR_SECRET_KEY", "", "Key that signs the simulator's session cookie; empty means a new random key at every start "
                                   "(set one when several server processes share the traffic)."),
 )

@@ -7,7 +7,7 @@ Gather (wait for keys), Dial (the human agent) or Hangup, so no caller is ever l
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import answers
@@ -68,7 +68,8 @@ class Reply:
 class Backend(Protocol):
     """What the engine needs from storage; ivr.store.Store provides it."""
 
-    def account(self, id_number: str) -> Account | None: ...
+    def account(self, id_number: str, records: bool = True) -> Account | None: ...
+    def password_matches(self, account: Account, keys: str) -> bool: ...
     def is_locked(self, id_number: str) -> bool: ...
     def record_failure(self, id_number: str, now: dt.datetime, attempts: int, window: dt.timedelta) -> int: ...
     def clear_failures(self, id_number: str) -> None: ...
@@ -97,7 +98,11 @@ class State:
     version: str = ""
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Every step saves the state: a shallow copy (heard and slots hold only text and numbers) costs a fraction
+        # of dataclasses.asdict's deep one.
+        data = dict(vars(self))
+        data["heard"], data["slots"] = list(self.heard), dict(self.slots)
+        return data
 
     @classmethod
     def from_dict(cls, data, hotline: Hotline) -> State:
@@ -274,7 +279,7 @@ class Engine:
             return self._nomatch(state, node, now, self._fill(state, node.errors[result.problem], count=count))
         if self.backend.is_locked(result.number):
             return self._locked(state, now)
-        if self.backend.account(result.number) is None:
+        if self.backend.account(result.number, records=False) is None:
             return self._nomatch(state, node, now, self._fill(state, node.errors["not_found"]))
         state.pending = result.number
         return self._enter(state, node.next, now, [])
@@ -287,8 +292,8 @@ class Engine:
             return self._nomatch(state, node, now, self._fill(state, node.errors["format"]))
         if self.backend.is_locked(state.pending):
             return self._locked(state, now)
-        account = self.backend.account(state.pending)
-        if account is not None and account.password_matches(digits):
+        account = self.backend.account(state.pending, records=False)
+        if account is not None and self.backend.password_matches(account, digits):
             self.backend.clear_failures(account.id_number)
             state.verified, state.pending = account.id_number, None
             target, state.return_to = state.return_to or self.settings.start, None
@@ -325,7 +330,9 @@ class Engine:
     # Answers.
 
     def _answer(self, state: State, name: str, node: AnswerNode, now: dt.datetime, says: list[str]) -> Reply:
-        account = self.backend.account(state.verified) if state.verified else None
+        # Only the payment records answer reads the records, the largest part of an account.
+        wanted = node.answer == "payments"
+        account = self.backend.account(state.verified, records=wanted) if state.verified else None
         if node.requires == "identity" and account is None:
             state.return_to = name
             return self._enter(state, self.settings.identify, now, says)

@@ -7,9 +7,9 @@ import hashlib
 import uuid
 
 from redis import Redis
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, delete, func, insert, select
 
+from .database import Database
 from .schema import password_failures
 
 
@@ -18,33 +18,32 @@ def utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
+# Built once (see ivr.store).
+ADD = insert(password_failures)
+COUNT = select(func.count()).select_from(password_failures).where(
+    password_failures.c.id_number == bindparam("id_number"), password_failures.c.at >= bindparam("since"))
+CLEAR = delete(password_failures).where(password_failures.c.id_number == bindparam("id_number"))
+
+
 class SqlFailures:
     """Wrong passwords as rows; old rows are cleared when the password is right or the ID is unlocked."""
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, db: Database):
+        self.db = db
 
     def add(self, id_number: str, now: dt.datetime, window: dt.timedelta) -> int:
         """Count one wrong password and return how many fell within the window."""
-        with self.engine.begin() as conn:
-            conn.execute(insert(password_failures).values(id_number=id_number, at=utc(now)))
-            return conn.execute(
-                select(func.count()).select_from(password_failures).where(
-                    password_failures.c.id_number == id_number, password_failures.c.at >= utc(now - window)
-                )
-            ).scalar_one()
+        with self.db.writing() as conn:
+            conn.execute(ADD, {"id_number": id_number, "at": utc(now)})
+            return conn.execute(COUNT, {"id_number": id_number, "since": utc(now - window)}).scalar_one()
 
     def since(self, id_number: str, since: dt.datetime) -> int:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                select(func.count()).select_from(password_failures).where(
-                    password_failures.c.id_number == id_number, password_failures.c.at >= utc(since)
-                )
-            ).scalar_one()
+        with self.db.reading() as conn:
+            return conn.execute(COUNT, {"id_number": id_number, "since": utc(since)}).scalar_one()
 
     def clear(self, id_number: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(password_failures).where(password_failures.c.id_number == id_number))
+        with self.db.writing() as conn:
+            conn.execute(CLEAR, {"id_number": id_number})
 
 
 class RedisFailures:

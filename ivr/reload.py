@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -66,7 +67,8 @@ class Versions:
         """Note which version these folders last served well, for a process that starts on broken files."""
         pointer = {"prompts": str(self.prompts.resolve()), "data": str(self.data.resolve()), "version": hotline.version}
         self.archive.mkdir(parents=True, exist_ok=True)
-        temporary = self._pointer().with_suffix(f".{threading.get_ident()}.tmp")
+        # Named by process and thread: workers forked together from one master share thread identities.
+        temporary = self._pointer().with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         temporary.write_text(json.dumps(pointer), encoding="utf-8")
         temporary.replace(self._pointer())
 

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from sqlalchemy import create_engine, delete, event, func, insert, select, text
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, text
 from sqlalchemy import exc as sql_errors
 from sqlalchemy.engine import Engine
 
 from . import migrate
 from .accounts import Account, Record
 from .callstate import RedisCallStates, SqlCallStates
+from .database import Database
 from .lockouts import RedisFailures, SqlFailures, utc
+from .passwords import PasswordKeyError, Passwords
 from .schema import accounts, locks, password_failures, records
+
+log = logging.getLogger("ivr.store")
 
 # Seconds to wait for a database or Redis that does not answer before calling it down.
 CONNECT_TIMEOUT = 2
@@ -34,8 +40,26 @@ DOWN = (
 )
 
 
+# The queries of every call's steps, built once: building a statement costs more than running it on SQLite.
+ACCOUNT = select(accounts).where(accounts.c.id_number == bindparam("id_number"))
+RECORDS = select(records).where(records.c.id_number == bindparam("id_number")).order_by(records.c.period.desc())
+LOCKED = select(locks.c.id_number).where(locks.c.id_number == bindparam("id_number"))
+LOCK = insert(locks)
+
+
 class BackendUnavailable(Exception):
     """PostgreSQL, SQLite or Redis cannot be reached just now; the caller is offered the agent instead."""
+
+
+def _unavailable(exc: Exception) -> BackendUnavailable | None:
+    """The BackendUnavailable that exc means, or None for an error that is a bug rather than an outage."""
+    if isinstance(exc, sql_errors.DBAPIError):
+        if isinstance(exc, DOWN) or exc.connection_invalidated:
+            return BackendUnavailable(f"database: {type(exc.orig).__name__}")
+        return None
+    if isinstance(exc, DOWN):
+        return BackendUnavailable(f"{type(exc).__module__.split('.')[0]}: {type(exc).__name__}")
+    return None
 
 
 def guarded(method: Callable) -> Callable:
@@ -43,12 +67,11 @@ def guarded(method: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return method(*args, **kwargs)
-        except sql_errors.DBAPIError as exc:
-            if isinstance(exc, DOWN) or exc.connection_invalidated:
-                raise BackendUnavailable(f"database: {type(exc.orig).__name__}") from exc
-            raise
-        except DOWN as exc:
-            raise BackendUnavailable(f"{type(exc).__module__.split('.')[0]}: {type(exc).__name__}") from exc
+        except (sql_errors.DBAPIError, *DOWN) as exc:
+            unavailable = _unavailable(exc)
+            if unavailable is None:
+                raise
+            raise unavailable from exc
 
     return wrapper
 
@@ -86,17 +109,37 @@ def redis_client(url: str) -> redis.Redis:
 class Store:
     """Everything the hotline keeps: the engine's Backend (accounts, lockouts) and the CallFlow's call state."""
 
-    def __init__(self, url: str, redis_url: str = "", prefix: str = "ivr:"):
-        self.engine: Engine = sql_engine(url)
+    def __init__(self, url: str, redis_url: str = "", prefix: str = "ivr:", passwords: Passwords | None = None):
+        self.db = Database(sql_engine(url))
+        self.engine: Engine = self.db.engine
+        # Needed only to check passwords; tools that only read locks or call state open a store without it.
+        self.passwords = passwords
         self.redis: redis.Redis | None = redis_client(redis_url) if redis_url else None
         if self.redis is None:
-            self.failures = SqlFailures(self.engine)
-            self.calls = SqlCallStates(self.engine)
+            self.failures = SqlFailures(self.db)
+            self.calls = SqlCallStates(self.db)
         else:
             self.failures = RedisFailures(self.redis, prefix)
             self.calls = RedisCallStates(self.redis, prefix)
         # Callables run after an ID number is newly locked (metrics count them); they are given nothing personal.
         self.lock_listeners: list[Callable[[], None]] = []
+
+    def held(self):
+        """Serve every query of one webhook step from one connection (see ivr.database)."""
+        return self.db.held()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make the SQL writes inside the block one transaction, committed when it ends."""
+        try:
+            with self.db.held(), self.db.writing():
+                yield
+        except (sql_errors.DBAPIError, *DOWN) as exc:
+            # The commit itself happens here, outside any guarded method.
+            unavailable = _unavailable(exc)
+            if unavailable is None:
+                raise
+            raise unavailable from exc
 
     @guarded
     def create_schema(self, then: Callable[[], None] | None = None) -> None:
@@ -171,14 +214,13 @@ class Store:
         return len(items)
 
     @guarded
-    def account(self, id_number: str) -> Account | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(accounts).where(accounts.c.id_number == id_number)).mappings().first()
+    def account(self, id_number: str, records: bool = True) -> Account | None:
+        """The account, with its payment records unless records is False (then Account.records is None)."""
+        with self.db.reading() as conn:
+            row = conn.execute(ACCOUNT, {"id_number": id_number}).mappings().first()
             if row is None:
                 return None
-            rows = conn.execute(
-                select(records).where(records.c.id_number == id_number).order_by(records.c.period.desc())
-            ).mappings().all()
+            rows = conn.execute(RECORDS, {"id_number": id_number}).mappings().all() if records else None
         return Account(
             id_number=row["id_number"],
             password_hash=row["password_hash"],
@@ -192,7 +234,7 @@ class Store:
             pension=_yuan(row["pension_fen"]),
             months_paid_before=row["months_paid_before"],
             label=row["label"],
-            records=tuple(
+            records=None if rows is None else tuple(
                 Record(
                     period=r["period"],
                     paid=r["paid"],
@@ -205,12 +247,22 @@ class Store:
             ),
         )
 
+    def password_matches(self, account: Account, keys: str) -> bool:
+        if self.passwords is None:
+            raise RuntimeError("this store was opened without the password key")
+        try:
+            return self.passwords.matches(account.password_hash, account.id_number, keys)
+        except PasswordKeyError as exc:
+            log.error("no password can be checked: %s; set IVR_PASSWORD_KEY back to the key they were made with", exc)
+            # Not the caller's mistake, so it must not count towards a lockout: the caller is offered the agent.
+            raise BackendUnavailable(f"password key: {exc}") from exc
+
     # Password failures and locks.
 
     @guarded
     def is_locked(self, id_number: str) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(select(locks.c.id_number).where(locks.c.id_number == id_number)).first() is not None
+        with self.db.reading() as conn:
+            return conn.execute(LOCKED, {"id_number": id_number}).first() is not None
 
     @guarded
     def failures_since(self, id_number: str, since: dt.datetime) -> int:
@@ -221,10 +273,10 @@ class Store:
         """Count one wrong password; lock the ID when the window holds `attempts` of them. Returns the count."""
         count = self.failures.add(id_number, now, window)
         if count >= attempts:
-            with self.engine.begin() as conn:
-                already = conn.execute(select(locks.c.id_number).where(locks.c.id_number == id_number)).first()
+            with self.db.writing() as conn:
+                already = conn.execute(LOCKED, {"id_number": id_number}).first()
                 if already is None:
-                    conn.execute(insert(locks).values(id_number=id_number, at=utc(now)))
+                    conn.execute(LOCK, {"id_number": id_number, "at": utc(now)})
             if already is None:
                 for listener in self.lock_listeners:
                     listener()

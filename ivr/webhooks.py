@@ -45,8 +45,9 @@ def step():
 def status():
     flow = current_app.extensions["ivr.flow"]
     try:
-        flow.ended(request.form)
-        current_app.extensions["ivr.calllog"].finished(request.form, flow.clock())
+        with flow.store.held():
+            flow.ended(request.form)
+            current_app.extensions["ivr.calllog"].finished(request.form, flow.clock())
     except BackendUnavailable as exc:
         # Twilio does not retry status callbacks; the call is over either way, only its record is missing.
         log.warning("call status not recorded: %s", exc)

@@ -27,6 +27,18 @@ def test_benchmark_runs_calls_against_gunicorn_and_the_ceiling():
     assert int(requests) > 0 and int(errors) == 0
 
 
+def test_breakdown_times_storage_apart_inside_the_app():
+    result = subprocess.run([sys.executable, "-m", "bench.breakdown", "--calls", "3"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = {line.split("|")[1].strip(): [float(cell) for cell in line.split("|")[2:5]]
+            for line in result.stdout.splitlines() if line.startswith("| ceiling") or line.startswith("| hotline")}
+    ceiling, hotline = rows["ceiling (bare Flask)"], rows["hotline, SQLite"]
+    assert ceiling[1] == 0 and ceiling[0] > 0
+    total, storage, without = hotline
+    assert 0 < storage < total and without == pytest.approx(total - storage, abs=1)
+
+
 @pytest.mark.parametrize("url", ["http://10.0.0.5:8000", "http://192.168.1.2", "http://203.0.113.9:80"])
 def test_benchmark_refuses_addresses_off_this_machine(url):
     with pytest.raises(ValueError, match="loopback"):

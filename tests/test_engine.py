@@ -1,12 +1,14 @@
 """The menu engine is pure: it steps a state with an event, with no web framework or telephony in sight."""
 
 import ast
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 from ivr.accounts import load_accounts
 from ivr.engine import Dial, Engine, Gather, Hangup, Keys, Silence, State
 from ivr.hotline import load_hotline
+from ivr.passwords import Passwords
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Beijing
@@ -16,12 +18,17 @@ class MemoryBackend:
     """Accounts and lockouts in a dict: enough for the engine, no database."""
 
     def __init__(self):
-        self.accounts = {a.id_number: a for a in load_accounts(ROOT / "data" / "accounts.yaml")}
+        self.passwords = Passwords("engine-test-password-key-0123456789")
+        self.accounts = {a.id_number: a for a in load_accounts(ROOT / "data" / "accounts.yaml", self.passwords)}
         self.failures = {}
         self.locked = {a.id_number for a in self.accounts.values() if a.locked}
 
-    def account(self, id_number):
-        return self.accounts.get(id_number)
+    def account(self, id_number, records=True):
+        account = self.accounts.get(id_number)
+        return account if account is None or records else dataclasses.replace(account, records=None)
+
+    def password_matches(self, account, keys):
+        return self.passwords.matches(account.password_hash, account.id_number, keys)
 
     def is_locked(self, id_number):
         return id_number in self.locked

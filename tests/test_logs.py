@@ -52,7 +52,7 @@ def test_id_numbers_and_passwords_never_reach_the_log(caller, json_lines):
 def test_an_error_quoting_an_id_number_is_logged_masked(app, caller, json_lines, monkeypatch):
     store = app.extensions["ivr.store"]
 
-    def broken(id_number):
+    def broken(id_number, records=True):
         raise RuntimeError(f"no row for parameters ('{id_number}',)")
 
     monkeypatch.setattr(store, "account", broken)

@@ -191,3 +191,22 @@ def test_a_first_start_on_broken_files_stops_with_file_and_line(files, tmp_path)
             "IVR_PROMPTS": str(files / "prompts"),
             "IVR_DATA": str(files / "data"),
         })
+
+
+def test_processes_forked_together_note_the_version_they_serve_without_tripping_each_other(files, clock, tmp_path):
+    """Gunicorn forks its workers from one process at the same moment, and each notes its last good version."""
+    versions = make_app(files, clock, tmp_path / "ivr.sqlite").extensions["ivr.versions"]
+    children = []
+    for _ in range(4):
+        pid = os.fork()
+        if pid == 0:
+            # A child: note the version many times, as workers booting together do, and report by exit status.
+            try:
+                for _ in range(300):
+                    versions._remember(versions.current)
+            except BaseException:
+                os._exit(1)
+            os._exit(0)
+        children.append(pid)
+    statuses = [os.waitpid(pid, 0)[1] for pid in children]
+    assert statuses == [0] * 4

@@ -17,12 +17,14 @@ from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 
 from ivr import migrate
 from ivr.accounts import load_accounts
+from ivr.passwords import Passwords
 from ivr.schema import accounts, call_states, locks, metadata, password_failures
 from ivr.store import Store
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = load_accounts(ROOT / "data" / "accounts.yaml")
+PASSWORDS = Passwords("test-password-key-0123456789abcdef")
+DEMO = load_accounts(ROOT / "data" / "accounts.yaml", PASSWORDS)
 EMPLOYEE = "440305198503150016"
 RETIREE = "110101196106080024"
 LOCKED = "370102195802140051"
@@ -35,7 +37,7 @@ def store(request, tmp_path):
     kind = request.param
     url = request.getfixturevalue("postgres_url") if kind.startswith("postgres") else f"sqlite:///{tmp_path / 'ivr.sqlite'}"
     redis_url_, prefix = request.getfixturevalue("redis_url") if kind.endswith("redis") else ("", "ivr:")
-    store = Store(url, redis_url_, prefix)
+    store = Store(url, redis_url_, prefix, PASSWORDS)
     store.create_schema()
     store.load_accounts(DEMO)
     yield store

@@ -1,0 +1,92 @@
+"""Connections to the SQL database: one held for a whole webhook step, or one per query elsewhere.
+
+A webhook step makes several small queries (its call state, the account, its step record). Taking a pooled
+connection for each would cost more than the queries themselves, so a step holds one connection throughout
+(`held`), and every query of the step runs on it. Outside a step (commands, the operator page, tests), each query
+takes its own connection as usual.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+
+from sqlalchemy.engine import Connection, Engine
+
+
+class _Held:
+    """The connection a step holds, taken at its first query: a step that queries nothing takes none."""
+
+    connection: Connection | None = None
+    # Whether a write transaction is open on it, which the step's further writes join.
+    writing: bool = False
+
+
+class Database:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        # A context variable, so that each thread of a server (and each request) holds its own connection.
+        self._held: ContextVar[_Held | None] = ContextVar(f"ivr-held-{id(self)}", default=None)
+        # SQLite lets one connection write at a time, and one that finds the file locked sleeps and polls (a
+        # millisecond or more per try). The threads of one process therefore take turns on a lock of their own,
+        # which hands over at once; only writers in other processes still meet SQLite's wait.
+        self._writer = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Run every query inside the block on one connection; nested blocks share the outer one."""
+        if self._held.get() is not None:
+            yield
+            return
+        held = _Held()
+        token = self._held.set(held)
+        try:
+            yield
+        finally:
+            self._held.reset(token)
+            if held.connection is not None:
+                # Returning it to the pool rolls back anything a failed query left open.
+                held.connection.close()
+
+    def _connection(self) -> Connection | None:
+        held = self._held.get()
+        if held is None:
+            return None
+        if held.connection is None:
+            # Connecting here, inside the query that needs it, makes a database that is down fail like a query.
+            held.connection = self.engine.connect()
+        return held.connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        conn = self._connection()
+        if conn is None:
+            with self.engine.connect() as conn:
+                yield conn
+        else:
+            yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A transaction committed when the block ends; inside another one of the same step, that one is joined."""
+        held = self._held.get()
+        if held is not None and held.writing:
+            yield held.connection
+            return
+        with self._writer:
+            conn = self._connection()
+            if conn is None:
+                with self.engine.begin() as conn:
+                    yield conn
+                return
+            # Earlier reads of the step may have begun a transaction implicitly; the write goes on in it rather than
+            # paying a round trip to end it first.
+            transaction = conn.get_transaction() if conn.in_transaction() else conn.begin()
+            held.writing = True
+            try:
+                with transaction:
+                    yield conn
+            finally:
+                held.writing = False
