@@ -47,9 +47,13 @@ class Passwords:
         salt = secrets.token_hex(8)
         return f"{SCHEME}${self.fingerprint}${salt}${self._digest(f'{salt}:{id_number}:{pin}')}"
 
+    @staticmethod
+    def is_keyed(stored: str) -> bool:
+        return stored.startswith(SCHEME + "$")
+
     def matches(self, stored: str, id_number: str, pin: str) -> bool:
         """Whether pin is the password behind stored; raises PasswordKeyError if stored was made under another key."""
-        if not stored.startswith(SCHEME + "$"):
+        if not self.is_keyed(stored):
             # Hashes imported from elsewhere in werkzeug's formats (scrypt, pbkdf2) still work, slowly.
             return check_password_hash(stored, pin)
         try:

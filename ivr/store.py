@@ -13,7 +13,7 @@ from decimal import Decimal
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, text
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy import exc as sql_errors
 from sqlalchemy.engine import Engine
 
@@ -45,6 +45,7 @@ ACCOUNT = select(accounts).where(accounts.c.id_number == bindparam("id_number"))
 RECORDS = select(records).where(records.c.id_number == bindparam("id_number")).order_by(records.c.period.desc())
 LOCKED = select(locks.c.id_number).where(locks.c.id_number == bindparam("id_number"))
 LOCK = insert(locks)
+REHASH = update(accounts).where(accounts.c.id_number == bindparam("id")).values(password_hash=bindparam("hash"))
 
 
 class BackendUnavailable(Exception):
@@ -247,15 +248,22 @@ class Store:
             ),
         )
 
+    @guarded
     def password_matches(self, account: Account, keys: str) -> bool:
         if self.passwords is None:
             raise RuntimeError("this store was opened without the password key")
         try:
-            return self.passwords.matches(account.password_hash, account.id_number, keys)
+            matches = self.passwords.matches(account.password_hash, account.id_number, keys)
         except PasswordKeyError as exc:
             log.error("no password can be checked: %s; set IVR_PASSWORD_KEY back to the key they were made with", exc)
             # Not the caller's mistake, so it must not count towards a lockout: the caller is offered the agent.
             raise BackendUnavailable(f"password key: {exc}") from exc
+        if matches and not self.passwords.is_keyed(account.password_hash):
+            # A hash from before keyed hashing (scrypt: 100 ms a check) is replaced the one time the password is
+            # known, so that the account's later calls are checked at once.
+            with self.db.writing() as conn:
+                conn.execute(REHASH, {"id": account.id_number, "hash": self.passwords.hash(account.id_number, keys)})
+        return matches
 
     # Password failures and locks.
 

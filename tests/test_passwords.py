@@ -4,7 +4,7 @@ import os
 import stat
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from ivr import create_app
@@ -91,3 +91,27 @@ def test_a_changed_key_offers_the_agent_and_locks_no_one(tmp_path, clock, caplog
         assert call.press("111111#") == [outage]
     assert not changed.extensions["ivr.store"].is_locked(RETIREE)
     assert "IVR_PASSWORD_KEY" in caplog.text
+
+
+def stored_hash(app, id_number):
+    with app.extensions["ivr.store"].engine.connect() as conn:
+        return conn.execute(select(accounts.c.password_hash).where(accounts.c.id_number == id_number)).scalar_one()
+
+
+def log_in(caller, pin):
+    call = caller()
+    call.dial()
+    call.press("1")
+    call.press(RETIREE + "#")
+    return call.press(pin + "#")[0]
+
+
+def test_a_hash_from_before_keyed_hashing_is_replaced_at_the_first_right_password(app, caller):
+    legacy = generate_password_hash("111111", method="pbkdf2:sha256:1000")
+    with app.extensions["ivr.store"].engine.begin() as conn:
+        conn.execute(update(accounts).where(accounts.c.id_number == RETIREE).values(password_hash=legacy))
+    assert log_in(caller, "222222") != "验证通过。"
+    assert stored_hash(app, RETIREE) == legacy, "a wrong password changes nothing"
+    assert log_in(caller, "111111") == "验证通过。"
+    assert stored_hash(app, RETIREE).startswith(SCHEME + "$")
+    assert log_in(caller, "111111") == "验证通过。"
