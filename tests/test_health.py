@@ -151,3 +151,31 @@ def test_redis_alone_goes_down_and_comes_back(tmp_path, clock, redis_url):
     finally:
         app.extensions["ivr.store"].close()
         cache.stop()
+
+
+def test_postgres_going_down_in_the_middle_of_a_step_offers_the_agent(clock, postgres_url):
+    """The step's connection was good when the step read the call's state and is gone when it writes it."""
+    database = TcpProxy(*target(postgres_url)).start()
+    app = make_app(clock, through(database, postgres_url))
+    store = app.extensions["ivr.store"]
+    load_call = store.load_call
+
+    def load_then_lose_the_database(call_sid):
+        state = load_call(call_sid)
+        database.stop()
+        return state
+
+    try:
+        call = Caller(app.test_client(), TOKEN)
+        call.dial()
+        store.load_call = load_then_lose_the_database
+        assert call.press("1") == [messages(app).outage]
+        store.load_call = load_call
+        database.start()
+        # The state of the failed step was never written, so the caller goes on from the main menu.
+        call.press("5")
+        call.press("1")
+        assert said_prompt(app, "ask_id") in call.said
+    finally:
+        store.close()
+        database.stop()
