@@ -63,16 +63,23 @@ def _unavailable(exc: Exception) -> BackendUnavailable | None:
     return None
 
 
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Raise an outage inside the block as BackendUnavailable; let a bug through as it is."""
+    try:
+        yield
+    except (sql_errors.DBAPIError, *DOWN) as exc:
+        unavailable = _unavailable(exc)
+        if unavailable is None:
+            raise
+        raise unavailable from exc
+
+
 def guarded(method: Callable) -> Callable:
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
-        try:
+        with _translated():
             return method(*args, **kwargs)
-        except (sql_errors.DBAPIError, *DOWN) as exc:
-            unavailable = _unavailable(exc)
-            if unavailable is None:
-                raise
-            raise unavailable from exc
 
     return wrapper
 
@@ -132,15 +139,9 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Make the SQL writes inside the block one transaction, committed when it ends."""
-        try:
-            with self.db.held(), self.db.writing():
-                yield
-        except (sql_errors.DBAPIError, *DOWN) as exc:
-            # The commit itself happens here, outside any guarded method.
-            unavailable = _unavailable(exc)
-            if unavailable is None:
-                raise
-            raise unavailable from exc
+        # The commit happens when the block ends, outside any guarded method, so it is translated here.
+        with _translated(), self.db.held(), self.db.writing():
+            yield
 
     @guarded
     def create_schema(self, then: Callable[[], None] | None = None) -> None:
