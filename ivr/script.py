@@ -354,7 +354,6 @@ def _explain(error: dict, data, located: Located) -> SourceError:
     """Turn one pydantic error into a sentence at the line of the offending value."""
     path: list = []
     current = data
-    parent_model = ScriptModel
     loc = list(error["loc"])
     for index, part in enumerate(loc):
         if isinstance(current, dict) and part in current:

@@ -6,7 +6,6 @@ import os
 import signal
 import time
 
-import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 from twilio.request_validator import RequestValidator
