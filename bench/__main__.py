@@ -9,8 +9,8 @@ the hotline aims to reach.
 from __future__ import annotations
 
 import argparse
-import platform
 import os
+import platform
 import statistics
 import sys
 import tempfile

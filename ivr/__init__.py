@@ -1,64 +1,20 @@
-"""A Mandarin medical-insurance (yibao) hotline for Twilio Voice."""
+"""A Mandarin medical-insurance (yibao) hotline for Twilio Voice.
+
+The package is layered; each layer imports only those listed before it:
+    ivr.core       the pure call engine (no web, telephony, database or cache library)
+    ivr.content    the operators' files: prompts/ and data/ read, checked and versioned
+    ivr.storage    accounts, call state, lockouts and call records in SQL or Redis
+    ivr.telephony  one webhook step: Twilio parameters to events, replies to TwiML, signatures
+    ivr.web        the Flask app: webhooks, simulator, operator pages, health, metrics, logs
+    ivr.tools      what operators run: scenarios, the Twilio number set-up
+and ivr.cli, the command line, on top.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+def create_app(test_config: dict | None = None):
+    """The Flask app (ivr.web.app.create_app); imported here lazily so that `import ivr.core` stays free of Flask."""
+    from ivr.web.app import create_app as factory
 
-from .accounts import load_accounts
-from .calls import CallFlow
-from .config import from_environment
-from .passwords import Passwords, instance_key
-from . import logs, metrics, reload
-from .store import Store
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(from_environment(), MAX_CONTENT_LENGTH=64 * 1024, CLOCK=utc_now)
-    if test_config:
-        app.config.update(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if not app.config["DATABASE_URL"]:
-        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'ivr.sqlite'}"
-    if app.config["IVR_TRUST_PROXY"] == "1":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
-    if not app.debug and not app.testing:
-        logs.configure(app.config["IVR_LOG_FORMAT"], app.config["IVR_LOG_LEVEL"])
-
-    versions = reload.from_app(app)
-    passwords = Passwords(instance_key(app.config["IVR_PASSWORD_KEY"], Path(app.instance_path)))
-    store = Store(app.config["DATABASE_URL"], app.config["REDIS_URL"], app.config["IVR_REDIS_PREFIX"], passwords)
-    demo = Path(app.config["IVR_DATA"]) / "accounts.yaml"
-
-    def load_demo() -> None:
-        # Called under the migration lock, so that servers starting together load the demo accounts once.
-        if store.account_count() == 0:
-            store.load_accounts(load_accounts(demo, passwords))
-
-    store.create_schema(then=load_demo if app.config["IVR_LOAD_DEMO"] == "1" else None)
-
-    # Called once per request; reloads edited prompts and data (ivr.reload) and keeps calls on their version.
-    app.extensions["ivr.hotline"] = versions
-    app.extensions["ivr.versions"] = versions
-    app.extensions["ivr.store"] = store
-    app.extensions["ivr.flow"] = CallFlow(app.extensions["ivr.hotline"], store, lambda: app.config["CLOCK"]())
-
-    from . import calllog, health, menumap, operator, simulator, webhooks
-
-    app.register_blueprint(webhooks.bp)
-    app.register_blueprint(menumap.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(operator.bp)
-    simulator.init_app(app)
-    calllog.init_app(app)
-    logs.init_app(app)
-    metrics.init_app(app)
-    return app
+    return factory(test_config)

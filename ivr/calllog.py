@@ -10,11 +10,11 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import MultiDict
 
-from .calls import CALL_SID, StepRecord
-from .database import Database
-from .lockouts import utc
-from .schema import call_steps, calls
-from .store import guarded
+from ivr.calls import CALL_SID, StepRecord
+from ivr.database import Database
+from ivr.lockouts import utc
+from ivr.schema import call_steps, calls
+from ivr.store import guarded
 
 log = logging.getLogger("ivr.calllog")
 

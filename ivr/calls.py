@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from . import outage
-from .engine import DialEnded, Engine, Gather, Hangup, Keys, Reply, Silence, State, StateError
-from .hotline import Hotline
-from .store import BackendUnavailable, Store
-from .twiml import render
+from ivr import outage
+from ivr.core.engine import Engine
+from ivr.core.events import DialEnded, Keys, Silence
+from ivr.core.hotline import Hotline
+from ivr.core.replies import Gather, Hangup, Reply
+from ivr.core.state import State, StateError
+from ivr.store import BackendUnavailable, Store
+from ivr.twiml import render
 
 log = logging.getLogger("ivr.calls")
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.engine import Engine
 
-from .lockouts import utc
-from .schema import call_steps, calls
-from .script import AnswerNode, Script
-from .store import guarded
+from ivr.core.script import AnswerNode, Script
+from ivr.lockouts import utc
+from ivr.schema import call_steps, calls
+from ivr.store import guarded
 
 
 @dataclass(frozen=True)

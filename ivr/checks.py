@@ -10,10 +10,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from . import menugraph
-from .datachecks import check_lines, check_regions
-from .script import ScriptModel, placeholders_in, validate
-from .yamlsource import Located, SourceError, catalogue
+from ivr import menugraph
+from ivr.content.prompts import placeholders_in, validate
+from ivr.content.yamlsource import Located, SourceError, catalogue
+from ivr.core.script import ScriptModel
+from ivr.datachecks import check_lines, check_regions
 
 VOICES = Path(__file__).resolve().parent / "voices.yaml"
 
@@ -172,7 +173,7 @@ def folders(path: str | None) -> tuple[Path, Path]:
     """The prompts and data folders: PATH/prompts and PATH/data, or the configured ones without PATH."""
     if path:
         return Path(path) / "prompts", Path(path) / "data"
-    from .config import from_environment
+    from ivr.config import from_environment
 
     config = from_environment()
     return Path(config["IVR_PROMPTS"]), Path(config["IVR_DATA"])

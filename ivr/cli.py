@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .hotline import HotlineError
+from ivr.content.version import HotlineError
 
 
 @click.group()
@@ -16,9 +16,9 @@ def main() -> None:
 
 
 def _app(**overrides):
-    from . import create_app
-    from .passwords import BadPasswordKey
-    from .store import BackendUnavailable
+    from ivr import create_app
+    from ivr.passwords import BadPasswordKey
+    from ivr.store import BackendUnavailable
 
     try:
         return create_app(overrides or None)
@@ -42,7 +42,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the latest revision (servers also do this when they start)."""
-    from . import migrate
+    from ivr import migrate
 
     store = _app(IVR_LOAD_DEMO="0").extensions["ivr.store"]
     engine = store.engine
@@ -76,7 +76,7 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(path: str | None, strict: bool) -> None:
     """Check prompts/ and data/ (under PATH, or the configured folders) and exit 1 on any error."""
-    from .checks import run
+    from ivr.checks import run
 
     sys.exit(run(path, strict, click.echo))
 
@@ -85,8 +85,8 @@ def check(path: str | None, strict: bool) -> None:
 @click.option("--output", "-o", default="menumap.html", show_default=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
 def map_command(output: str) -> None:
     """Draw the whole menu tree as an HTML page (also served at /map)."""
-    from .checks import folders
-    from .menumap import write
+    from ivr.checks import folders
+    from ivr.menumap import write
 
     try:
         click.echo(f"wrote {write(*folders(None), Path(output))}")
@@ -100,9 +100,9 @@ def map_command(output: str) -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Print every scenario's transcript, not only the failed ones'.")
 def test_scenarios(path: str | None, verbose: bool) -> None:
     """Run operators' scenarios (PATH: a file or folder; default prompts/scenarios) against the current prompts and data."""
-    from .checks import folders, format_problem
-    from .scenarios import report, run_all
-    from .yamlsource import SourceError
+    from ivr.checks import folders, format_problem
+    from ivr.content.yamlsource import SourceError
+    from ivr.scenarios import report, run_all
 
     prompts, data = folders(None)
     try:
@@ -117,7 +117,7 @@ def test_scenarios(path: str | None, verbose: bool) -> None:
 @click.option("--replace", is_flag=True, help="Overwrite accounts that already exist.")
 def load_demo(replace: bool) -> None:
     """Load data/accounts.yaml into the database."""
-    from .accounts import load_accounts
+    from ivr.content.accounts import load_accounts
 
     app = _app()
     store = app.extensions["ivr.store"]
@@ -131,7 +131,7 @@ def load_demo(replace: bool) -> None:
 @click.argument("id_number")
 def unlock(id_number: str) -> None:
     """Lift the password lock on an ID number (after checking the person's documents at a counter)."""
-    from .idnumber import check, mask
+    from ivr.core.idnumber import check, mask
 
     result = check(id_number)
     if not result.ok:
@@ -149,8 +149,8 @@ def twilio() -> None:
 
 
 def _twilio_client(ctx: click.Context):
-    from . import twilio_admin
-    from .config import from_environment
+    from ivr import twilio_admin
+    from ivr.config import from_environment
 
     settings = from_environment()
     # Tests hand in an HTTP client through the context object; people get twilio's own.
@@ -164,8 +164,8 @@ def _twilio_client(ctx: click.Context):
 @click.pass_context
 def twilio_connect(ctx: click.Context, number: str, base_url: str) -> None:
     """Point the number's voice webhook at URL/voice and its status callback at URL/voice/status."""
-    from . import twilio_admin
-    from .config import from_environment
+    from ivr import twilio_admin
+    from ivr.config import from_environment
 
     try:
         setup = twilio_admin.connect(_twilio_client(ctx), number, base_url)
@@ -186,8 +186,8 @@ def twilio_connect(ctx: click.Context, number: str, base_url: str) -> None:
 @click.pass_context
 def twilio_status(ctx: click.Context, number: str | None) -> None:
     """Show where the account's numbers send their calls and call outcomes."""
-    from . import twilio_admin
-    from .config import from_environment
+    from ivr import twilio_admin
+    from ivr.config import from_environment
 
     public = from_environment()["IVR_PUBLIC_URL"]
     try:

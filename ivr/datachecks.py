@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .lines import LineDataError, load_lines
-from .regions import NATIONAL, RegionBook, RegionDataError, normalise_area_code
-from .yamlsource import Located, Mark, SourceError, read
+from ivr.content.yamlsource import Located, Mark, SourceError, read
+from ivr.core.lines import LineDataError, load_lines
+from ivr.core.regions import NATIONAL, RegionBook, RegionDataError, normalise_area_code
 
 
 def _display(path: Path) -> str:

@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify
 
-from .store import DOWN
+from ivr.store import DOWN
 
 log = logging.getLogger("ivr.health")
 

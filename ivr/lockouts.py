@@ -9,8 +9,8 @@ import uuid
 from redis import Redis
 from sqlalchemy import bindparam, delete, func, insert, select
 
-from .database import Database
-from .schema import password_failures
+from ivr.database import Database
+from ivr.schema import password_failures
 
 
 def utc(moment: dt.datetime) -> dt.datetime:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .script import ACTIONS, AnswerNode, Goto, InputNode, MenuNode, SayNode, ScriptModel
+from ivr.core.script import (
+    ACTIONS,
+    AnswerNode,
+    Goto,
+    InputNode,
+    MenuNode,
+    SayNode,
+    ScriptModel,
+)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from flask import Blueprint, current_app, jsonify
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from . import menugraph
-from .hotline import Hotline
-from .script import ACTIONS, AnswerNode, InputNode, MenuNode, SayNode
+from ivr import menugraph
+from ivr.core.hotline import Hotline
+from ivr.core.script import ACTIONS, AnswerNode, InputNode, MenuNode, SayNode
 
 bp = Blueprint("menumap", __name__, url_prefix="/map")
 # Its own environment, so that `ivr map` can write the page without an app.
@@ -111,7 +111,7 @@ def status():
 
 def write(prompts: Path, data: Path, output: Path) -> Path:
     """Write the map of the prompts and data as one HTML page."""
-    from .hotline import load_hotline
+    from ivr.content.version import load_hotline
 
     output.write_text(page(load_hotline(prompts, data)), encoding="utf-8")
     return output

@@ -7,8 +7,8 @@ import hmac
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from .callstats import report
-from .store import BackendUnavailable
+from ivr.callstats import report
+from ivr.store import BackendUnavailable
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .engine import Engine, Gather, Hangup, Keys, Reply, Silence, State
-from .hotline import Hotline
+from ivr.core.engine import Engine
+from ivr.core.events import Keys, Silence
+from ivr.core.hotline import Hotline
+from ivr.core.replies import Gather, Hangup, Reply
+from ivr.core.state import State
 
 # The event name of the steps that answer the apology, and the pseudo-node it is said at (the funnel shows it).
 EVENT = "outage"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from twilio.request_validator import RequestValidator
 
-from .yamlsource import SourceError, catalogue, read
+from ivr.content.yamlsource import SourceError, catalogue, read
 
 BASE = "http://scenario.invalid"
 
@@ -219,7 +219,7 @@ def _action(step) -> str:
 
 def run_all(prompts: Path, data: Path, scenarios: Path) -> list[Outcome]:
     """Every scenario, each in a fresh database with the demo accounts, against the given prompts and data."""
-    from . import create_app
+    from ivr import create_app
 
     token = secrets.token_hex(16)
     outcomes = []

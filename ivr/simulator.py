@@ -15,12 +15,24 @@ import secrets
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from .calls import PHONE, BadRequest, call_sid
-from .idnumber import mask
+from ivr.calls import PHONE, BadRequest, call_sid
+from ivr.core.idnumber import mask
 
 log = logging.getLogger("ivr.simulator")
 

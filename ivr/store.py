@@ -13,17 +13,27 @@ from decimal import Decimal
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import (
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy import exc as sql_errors
 from sqlalchemy.engine import Engine
 
-from . import migrate
-from .accounts import Account, Record
-from .callstate import RedisCallStates, SqlCallStates
-from .database import Database
-from .lockouts import RedisFailures, SqlFailures, utc
-from .passwords import PasswordKeyError, Passwords
-from .schema import accounts, locks, password_failures, records
+from ivr import migrate
+from ivr.callstate import RedisCallStates, SqlCallStates
+from ivr.core.accounts import Account, Record
+from ivr.database import Database
+from ivr.lockouts import RedisFailures, SqlFailures, utc
+from ivr.passwords import PasswordKeyError, Passwords
+from ivr.schema import accounts, locks, password_failures, records
 
 log = logging.getLogger("ivr.store")
 

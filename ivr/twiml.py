@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from .engine import Dial, Gather, Hangup, Reply
-from .script import Settings
+from ivr.core.replies import Dial, Gather, Hangup, Reply
+from ivr.core.script import Settings
 
 # How long the agent's phone may ring before Twilio gives up and calls the Dial action.
 DIAL_TIMEOUT = 30

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from .calls import BadRequest
-from .security import require_twilio_signature
-from .store import BackendUnavailable
+from ivr.calls import BadRequest
+from ivr.security import require_twilio_signature
+from ivr.store import BackendUnavailable
 
 log = logging.getLogger("ivr.webhooks")
 

@@ -125,7 +125,7 @@ def test_a_tampered_state_is_refused_and_the_call_restarts(app, caller, tamper):
 
 
 def test_an_unexpected_error_becomes_an_apology_and_the_main_menu(app, caller, monkeypatch):
-    from ivr import answers
+    from ivr.core import answers
 
     def broken(*args, **kwargs):
         raise RuntimeError("backend exploded")

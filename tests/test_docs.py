@@ -1,12 +1,13 @@
 """docs/operators.md describes every node type, field, action, setting and scenario step there is."""
 
 import re
-from typing import Literal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
-from ivr import scenarios, script
+from ivr import scenarios
+from ivr.core import script
 
 GUIDE = (Path(__file__).resolve().parent.parent / "docs" / "operators.md").read_text(encoding="utf-8")
 DOCUMENTED = set(re.findall(r"`([^`\s]+?)(?::[^`]*)?`", GUIDE))

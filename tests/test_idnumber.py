@@ -2,7 +2,15 @@ import datetime
 
 import pytest
 
-from ivr.idnumber import IdCheck, age_on, birth_date, check, check_character, mask, normalize
+from ivr.core.idnumber import (
+    IdCheck,
+    age_on,
+    birth_date,
+    check,
+    check_character,
+    mask,
+    normalize,
+)
 
 TODAY = datetime.date(2025, 5, 14)
 EXAMPLE = "11010519491231002X"

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.hotline import load_hotline
+from ivr.content.version import load_hotline
 from ivr.menumap import page
 
 ROOT = Path(__file__).resolve().parent.parent

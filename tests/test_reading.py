@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.reading import Reader, load_reader
+from ivr.core.reading import Reader, load_reader
 
 LEXICON = Path(__file__).parent.parent / "prompts" / "reading.yaml"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.regions import RegionBook, RegionDataError, Tier, needs_age, quote
+from ivr.core.regions import RegionBook, RegionDataError, Tier, needs_age, quote
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "regions.yaml"
 AGES = (60, 69, 70, 74, 75, 90)

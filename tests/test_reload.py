@@ -180,7 +180,7 @@ def test_a_process_started_on_broken_files_serves_the_last_good_version(files, c
 
 def test_a_first_start_on_broken_files_stops_with_file_and_line(files, tmp_path):
     """With no good version of these folders to fall back on, the operator sees the problem at once."""
-    from ivr.hotline import HotlineError
+    from ivr.content.version import HotlineError
 
     replace(files / "prompts" / "menus.yaml", '"3": rebate', '"3": rebat')
     with pytest.raises(HotlineError, match=r"menus\.yaml:\d+:\d+:"):

@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 
 from ivr import migrate
-from ivr.accounts import load_accounts
+from ivr.content.accounts import load_accounts
 from ivr.passwords import Passwords
 from ivr.schema import accounts, call_states, locks, metadata, password_failures
 from ivr.store import Store

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .accounts import Account
-from .idnumber import age_on
-from .regions import Region, RegionBook, quote
-from .script import Script
+from ivr.core.accounts import Account
+from ivr.core.idnumber import age_on
+from ivr.core.regions import Region, RegionBook, quote
+from ivr.core.script import Script
 
 
 def balance(script: Script, account: Account) -> list[str]:

@@ -1,27 +1,18 @@
-"""One consistent version of everything operators edit: the script, the region rules and the lines."""
+"""Loading one version of everything operators edit (prompts/ and data/) into the bundle a call runs on."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from .lines import LineBook, LineDataError, load_lines
-from .regions import RegionBook, RegionDataError
-from .script import Script, load_script
-from .yamlsource import SourceError
+from ivr.content.prompts import load_script
+from ivr.content.yamlsource import SourceError
+from ivr.core.hotline import Hotline
+from ivr.core.lines import LineDataError, load_lines
+from ivr.core.regions import RegionBook, RegionDataError
 
 
 class HotlineError(Exception):
     """The prompts or data cannot be served; the message says where and what, without a traceback."""
-
-
-@dataclass(frozen=True)
-class Hotline:
-    script: Script
-    regions: RegionBook
-    lines: LineBook
-    # The content hash of the files it was loaded from (ivr.reload); calls stay on the version they started on.
-    version: str = ""
 
 
 def load_hotline(prompts: Path, data: Path) -> Hotline:

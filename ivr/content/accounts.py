@@ -1,51 +1,22 @@
-"""Insured persons' accounts: what a verified caller may hear about, and the demo accounts file."""
+"""data/accounts.yaml read into accounts: the demo and test accounts a fresh database is loaded with."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Protocol
 
 import yaml
-from .idnumber import check
-from .passwords import Passwords
+
+from ivr.core.accounts import Account, Record
+from ivr.core.idnumber import check
 
 
-@dataclass(frozen=True)
-class Record:
-    """One period's contribution: a month for employee insurance, a year for resident insurance."""
+class Passwords(Protocol):
+    """What loading needs of the password hasher (ivr.storage provides it): demo passwords are hashed on load."""
 
-    period: str  # "YYYY-MM" or "YYYY"
-    paid: bool
-    base: Decimal | None = None
-    individual: Decimal | None = None
-    employer: Decimal | None = None
-    credited: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class Account:
-    id_number: str
-    password_hash: str
-    scheme: str  # employee or resident
-    status: str  # working or retired
-    region: str
-    balance: Decimal
-    as_of: dt.date
-    last_credit_date: dt.date | None = None
-    last_credit_amount: Decimal | None = None
-    pension: Decimal | None = None
-    months_paid_before: int = 0
-    locked: bool = False
-    label: str = ""
-    # None when the account was read without them (ivr.store reads them only for the payment records answer).
-    records: tuple[Record, ...] | None = field(default=())
-
-    @property
-    def is_retiree(self) -> bool:
-        """Only retirees of employee insurance receive the monthly credit."""
-        return self.scheme == "employee" and self.status == "retired"
+    def hash(self, id_number: str, password: str) -> str: ...
 
 
 class AccountDataError(Exception):

@@ -1,0 +1,29 @@
+"""What the engine answers: some sentences, then exactly one of Gather, Dial or Hangup, so no caller is left in silence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Gather:
+    timeout: int
+    finish_on_key: str
+    num_digits: int | None
+
+
+@dataclass(frozen=True)
+class Dial:
+    number: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+@dataclass(frozen=True)
+class Reply:
+    says: tuple[str, ...]
+    then: Gather | Dial | Hangup
+    node: str
