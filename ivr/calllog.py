@@ -11,10 +11,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import MultiDict
 
 from ivr.calls import CALL_SID, StepRecord
-from ivr.database import Database
-from ivr.lockouts import utc
-from ivr.schema import call_steps, calls
-from ivr.store import guarded
+from ivr.storage.database import Database
+from ivr.storage.lockouts import utc
+from ivr.storage.schema import call_steps, calls
+from ivr.storage.store import guarded
 
 log = logging.getLogger("ivr.calllog")
 

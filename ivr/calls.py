@@ -17,7 +17,7 @@ from ivr.core.events import DialEnded, Keys, Silence
 from ivr.core.hotline import Hotline
 from ivr.core.replies import Gather, Hangup, Reply
 from ivr.core.state import State, StateError
-from ivr.store import BackendUnavailable, Store
+from ivr.storage.store import BackendUnavailable, Store
 from ivr.twiml import render
 
 log = logging.getLogger("ivr.calls")

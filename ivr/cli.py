@@ -17,8 +17,8 @@ def main() -> None:
 
 def _app(**overrides):
     from ivr import create_app
-    from ivr.passwords import BadPasswordKey
-    from ivr.store import BackendUnavailable
+    from ivr.storage.passwords import BadPasswordKey
+    from ivr.storage.store import BackendUnavailable
 
     try:
         return create_app(overrides or None)
@@ -42,7 +42,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the latest revision (servers also do this when they start)."""
-    from ivr import migrate
+    from ivr.storage import migrate
 
     store = _app(IVR_LOAD_DEMO="0").extensions["ivr.store"]
     engine = store.engine
@@ -76,7 +76,7 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(path: str | None, strict: bool) -> None:
     """Check prompts/ and data/ (under PATH, or the configured folders) and exit 1 on any error."""
-    from ivr.checks import run
+    from ivr.content.checks import run
 
     sys.exit(run(path, strict, click.echo))
 
@@ -85,7 +85,7 @@ def check(path: str | None, strict: bool) -> None:
 @click.option("--output", "-o", default="menumap.html", show_default=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
 def map_command(output: str) -> None:
     """Draw the whole menu tree as an HTML page (also served at /map)."""
-    from ivr.checks import folders
+    from ivr.content.checks import folders
     from ivr.menumap import write
 
     try:
@@ -100,7 +100,7 @@ def map_command(output: str) -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Print every scenario's transcript, not only the failed ones'.")
 def test_scenarios(path: str | None, verbose: bool) -> None:
     """Run operators' scenarios (PATH: a file or folder; default prompts/scenarios) against the current prompts and data."""
-    from ivr.checks import folders, format_problem
+    from ivr.content.checks import folders, format_problem
     from ivr.content.yamlsource import SourceError
     from ivr.scenarios import report, run_all
 

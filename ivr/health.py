@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify
 
-from ivr.store import DOWN
+from ivr.storage.store import DOWN
 
 log = logging.getLogger("ivr.health")
 

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from ivr import menugraph
+from ivr.content import menugraph
 from ivr.core.hotline import Hotline
 from ivr.core.script import ACTIONS, AnswerNode, InputNode, MenuNode, SayNode
 

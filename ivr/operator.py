@@ -7,8 +7,8 @@ import hmac
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from ivr.callstats import report
-from ivr.store import BackendUnavailable
+from ivr.storage.statistics import report
+from ivr.storage.store import BackendUnavailable
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.calls import BadRequest
 from ivr.security import require_twilio_signature
-from ivr.store import BackendUnavailable
+from ivr.storage.store import BackendUnavailable
 
 log = logging.getLogger("ivr.webhooks")
 

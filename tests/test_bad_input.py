@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from ivr.store import Store
+from ivr.storage.store import Store
 
 MAIN_SHORT = "余额请按1，缴费记录请按2，返钱标准请按3，人工服务请按0。"
 MAIN_FULL = "查询医保个人账户余额请按1，查询缴费记录请按2，查询退休人员每月返钱标准请按3，人工服务请按0，重听请按星号键。"

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.checks import check
 from ivr.cli import main
+from ivr.content.checks import check
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from ivr.core.engine import Engine
 from ivr.core.events import Keys, Silence
 from ivr.core.replies import Dial, Gather, Hangup
 from ivr.core.state import State
-from ivr.passwords import Passwords
+from ivr.storage.passwords import Passwords
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Beijing

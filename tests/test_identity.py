@@ -2,7 +2,7 @@
 
 import pytest
 
-from ivr.store import Store
+from ivr.storage.store import Store
 
 ASK_ID = "请输入您的十八位身份证号码，以井号键结束。最后一位是X的，请按星号键代替。"
 ASK_PASSWORD = "请输入六位服务密码，以井号键结束。"

@@ -8,14 +8,14 @@ from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from ivr import create_app
-from ivr.passwords import (
+from ivr.storage.passwords import (
     SCHEME,
     BadPasswordKey,
     PasswordKeyError,
     Passwords,
     instance_key,
 )
-from ivr.schema import accounts
+from ivr.storage.schema import accounts
 from tests.caller import Caller
 from tests.conftest import TOKEN
 

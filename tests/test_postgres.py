@@ -5,9 +5,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 
-from ivr import migrate
 from ivr.cli import main
-from ivr.schema import accounts, locks
+from ivr.storage import migrate
+from ivr.storage.schema import accounts, locks
 from tests.services import postgres_url  # noqa: F401  (fixture)
 from tests.test_store import DEMO, start_together
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from ivr.callstate import CALL_STATE_TTL
-from ivr.store import Store
+from ivr.storage.call_state import CALL_STATE_TTL
+from ivr.storage.store import Store
 from tests.services import redis_keys, redis_url  # noqa: F401  (fixture)
 from tests.test_store import DEMO, NOW, RETIREE
 

@@ -61,7 +61,7 @@ def test_behind_a_proxy_the_public_url_is_what_is_signed(tmp_path):
 
 
 def test_the_status_callback_is_signed_and_forgets_the_call(app, caller):
-    from ivr.store import Store
+    from ivr.storage.store import Store
 
     c = caller()
     c.dial()

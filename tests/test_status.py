@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from ivr.schema import call_steps, calls
+from ivr.storage.schema import call_steps, calls
 from tests.conftest import MONDAY_10AM
 
 

@@ -15,11 +15,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 
-from ivr import migrate
 from ivr.content.accounts import load_accounts
-from ivr.passwords import Passwords
-from ivr.schema import accounts, call_states, locks, metadata, password_failures
-from ivr.store import Store
+from ivr.storage import migrate
+from ivr.storage.passwords import Passwords
+from ivr.storage.schema import accounts, call_states, locks, metadata, password_failures
+from ivr.storage.store import Store
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,12 +8,13 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import logs, metrics, reload
+from ivr import logs, metrics
 from ivr.calls import CallFlow
 from ivr.config import from_environment
 from ivr.content.accounts import load_accounts
-from ivr.passwords import Passwords, instance_key
-from ivr.store import Store
+from ivr.content.versions import from_app as versions_of
+from ivr.storage.passwords import Passwords, instance_key
+from ivr.storage.store import Store
 
 
 def utc_now() -> dt.datetime:
@@ -33,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.debug and not app.testing:
         logs.configure(app.config["IVR_LOG_FORMAT"], app.config["IVR_LOG_LEVEL"])
 
-    versions = reload.from_app(app)
+    versions = versions_of(app)
     passwords = Passwords(instance_key(app.config["IVR_PASSWORD_KEY"], Path(app.instance_path)))
     store = Store(app.config["DATABASE_URL"], app.config["REDIS_URL"], app.config["IVR_REDIS_PREFIX"], passwords)
     demo = Path(app.config["IVR_DATA"]) / "accounts.yaml"
@@ -45,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     store.create_schema(then=load_demo if app.config["IVR_LOAD_DEMO"] == "1" else None)
 
-    # Called once per request; reloads edited prompts and data (ivr.reload) and keeps calls on their version.
+    # Called once per request; reloads edited prompts and data (ivr.content.versions) and keeps calls on their version.
     app.extensions["ivr.hotline"] = versions
     app.extensions["ivr.versions"] = versions
     app.extensions["ivr.store"] = store

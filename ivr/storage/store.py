@@ -27,13 +27,13 @@ from sqlalchemy import (
 from sqlalchemy import exc as sql_errors
 from sqlalchemy.engine import Engine
 
-from ivr import migrate
-from ivr.callstate import RedisCallStates, SqlCallStates
 from ivr.core.accounts import Account, Record
-from ivr.database import Database
-from ivr.lockouts import RedisFailures, SqlFailures, utc
-from ivr.passwords import PasswordKeyError, Passwords
-from ivr.schema import accounts, locks, password_failures, records
+from ivr.storage import migrate
+from ivr.storage.call_state import RedisCallStates, SqlCallStates
+from ivr.storage.database import Database
+from ivr.storage.lockouts import RedisFailures, SqlFailures, utc
+from ivr.storage.passwords import PasswordKeyError, Passwords
+from ivr.storage.schema import accounts, locks, password_failures, records
 
 log = logging.getLogger("ivr.store")
 

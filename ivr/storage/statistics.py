@@ -10,9 +10,9 @@ from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.engine import Engine
 
 from ivr.core.script import AnswerNode, Script
-from ivr.lockouts import utc
-from ivr.schema import call_steps, calls
-from ivr.store import guarded
+from ivr.storage.lockouts import utc
+from ivr.storage.schema import call_steps, calls
+from ivr.storage.store import guarded
 
 
 @dataclass(frozen=True)

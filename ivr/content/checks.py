@@ -10,11 +10,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from ivr import menugraph
+from ivr.content import menugraph
+from ivr.content.datachecks import check_lines, check_regions
 from ivr.content.prompts import placeholders_in, validate
 from ivr.content.yamlsource import Located, SourceError, catalogue
 from ivr.core.script import ScriptModel
-from ivr.datachecks import check_lines, check_regions
 
 VOICES = Path(__file__).resolve().parent / "voices.yaml"
 

@@ -8,9 +8,9 @@ import json
 from redis import Redis
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from ivr.database import Database
-from ivr.lockouts import utc
-from ivr.schema import call_states
+from ivr.storage.database import Database
+from ivr.storage.lockouts import utc
+from ivr.storage.schema import call_states
 
 # A call's state is forgotten this long after its last step; no call lasts that long.
 CALL_STATE_TTL = dt.timedelta(hours=4)

@@ -9,8 +9,8 @@ import uuid
 from redis import Redis
 from sqlalchemy import bindparam, delete, func, insert, select
 
-from ivr.database import Database
-from ivr.schema import password_failures
+from ivr.storage.database import Database
+from ivr.storage.schema import password_failures
 
 
 def utc(moment: dt.datetime) -> dt.datetime:

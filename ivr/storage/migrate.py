@@ -22,7 +22,7 @@ FIRST_RELEASE = "0001"
 
 def config(connection: Connection | None = None) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", "ivr:migrations")
+    cfg.set_main_option("script_location", "ivr.storage:migrations")
     cfg.attributes["connection"] = connection
     return cfg
 

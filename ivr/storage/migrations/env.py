@@ -1,8 +1,8 @@
-"""Alembic's entry point: migrations always run on the connection ivr.migrate hands over, inside its lock."""
+"""Alembic's entry point: migrations always run on the connection ivr.storage.migrate hands over, inside its lock."""
 
 from alembic import context
 
-from ivr.schema import metadata
+from ivr.storage.schema import metadata
 
 connection = context.config.attributes["connection"]
 # SQLite cannot alter most columns in place; batch mode copies the table instead.

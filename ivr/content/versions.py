@@ -207,13 +207,13 @@ class Versions:
 
     def _explained(self, exc: HotlineError) -> HotlineError:
         """The first error told at the operator's own file rather than at the copy that was validated."""
-        from ivr.checks import check
+        from ivr.content.checks import check
 
         errors = check(self.prompts, self.data).errors
         return HotlineError(str(errors[0])) if errors else exc
 
     def _failed(self, exc: HotlineError) -> None:
-        from ivr.checks import check, format_problem
+        from ivr.content.checks import check, format_problem
 
         # Point at the operator's own files rather than at the copy that was validated.
         report = check(self.prompts, self.data)
