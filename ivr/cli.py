@@ -86,7 +86,7 @@ def check(path: str | None, strict: bool) -> None:
 def map_command(output: str) -> None:
     """Draw the whole menu tree as an HTML page (also served at /map)."""
     from ivr.content.checks import folders
-    from ivr.menumap import write
+    from ivr.web.menumap import write
 
     try:
         click.echo(f"wrote {write(*folders(None), Path(output))}")
@@ -102,7 +102,7 @@ def test_scenarios(path: str | None, verbose: bool) -> None:
     """Run operators' scenarios (PATH: a file or folder; default prompts/scenarios) against the current prompts and data."""
     from ivr.content.checks import folders, format_problem
     from ivr.content.yamlsource import SourceError
-    from ivr.scenarios import report, run_all
+    from ivr.tools.scenarios import report, run_all
 
     prompts, data = folders(None)
     try:
@@ -149,8 +149,8 @@ def twilio() -> None:
 
 
 def _twilio_client(ctx: click.Context):
-    from ivr import twilio_admin
     from ivr.config import from_environment
+    from ivr.tools import twilio_numbers as twilio_admin
 
     settings = from_environment()
     # Tests hand in an HTTP client through the context object; people get twilio's own.
@@ -164,8 +164,8 @@ def _twilio_client(ctx: click.Context):
 @click.pass_context
 def twilio_connect(ctx: click.Context, number: str, base_url: str) -> None:
     """Point the number's voice webhook at URL/voice and its status callback at URL/voice/status."""
-    from ivr import twilio_admin
     from ivr.config import from_environment
+    from ivr.tools import twilio_numbers as twilio_admin
 
     try:
         setup = twilio_admin.connect(_twilio_client(ctx), number, base_url)
@@ -186,8 +186,8 @@ def twilio_connect(ctx: click.Context, number: str, base_url: str) -> None:
 @click.pass_context
 def twilio_status(ctx: click.Context, number: str | None) -> None:
     """Show where the account's numbers send their calls and call outcomes."""
-    from ivr import twilio_admin
     from ivr.config import from_environment
+    from ivr.tools import twilio_numbers as twilio_admin
 
     public = from_environment()["IVR_PUBLIC_URL"]
     try:

@@ -8,9 +8,9 @@ import threading
 import pytest
 from sqlalchemy import event, func, select
 
-from ivr.calls import StepRecord
 from ivr.storage.schema import call_steps
 from ivr.storage.store import Store
+from ivr.telephony.flow import StepRecord
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
 

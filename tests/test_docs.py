@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ivr import scenarios
 from ivr.core import script
+from ivr.tools import scenarios
 
 GUIDE = (Path(__file__).resolve().parent.parent / "docs" / "operators.md").read_text(encoding="utf-8")
 DOCUMENTED = set(re.findall(r"`([^`\s]+?)(?::[^`]*)?`", GUIDE))

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from ivr import logs
+from ivr.web import logs
 
 RETIREE_ID = "110101196106080024"
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.content.version import load_hotline
-from ivr.menumap import page
+from ivr.web.menumap import page
 
 ROOT = Path(__file__).resolve().parent.parent
 

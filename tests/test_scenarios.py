@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.scenarios import load, run_all
+from ivr.tools.scenarios import load, run_all
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "prompts" / "scenarios"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ivr import create_app
-from ivr.simulator import TEXT_FILE, TOKEN_HEADER
+from ivr.web.simulator import TEXT_FILE, TOKEN_HEADER
 from tests.conftest import TOKEN
 
 STATIC = Path(TEXT_FILE).parent

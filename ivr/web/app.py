@@ -8,13 +8,13 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import logs, metrics
-from ivr.calls import CallFlow
+from ivr.web import logs, metrics
 from ivr.config import from_environment
 from ivr.content.accounts import load_accounts
 from ivr.content.versions import from_app as versions_of
 from ivr.storage.passwords import Passwords, instance_key
 from ivr.storage.store import Store
+from ivr.telephony.flow import CallFlow
 
 
 def utc_now() -> dt.datetime:
@@ -22,7 +22,7 @@ def utc_now() -> dt.datetime:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask("ivr", instance_relative_config=True)
+    app = Flask("ivr.web", instance_relative_config=True)
     app.config.from_mapping(from_environment(), MAX_CONTENT_LENGTH=64 * 1024, CLOCK=utc_now)
     if test_config:
         app.config.update(test_config)
@@ -52,14 +52,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ivr.store"] = store
     app.extensions["ivr.flow"] = CallFlow(app.extensions["ivr.hotline"], store, lambda: app.config["CLOCK"]())
 
-    from ivr import calllog, health, menumap, operator, simulator, webhooks
+    from ivr.web import call_records, health, menumap, operator, simulator, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(menumap.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(operator.bp)
     simulator.init_app(app)
-    calllog.init_app(app)
+    call_records.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
     return app

@@ -10,8 +10,8 @@ import time
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
-from ivr.calls import CALL_SID, StepRecord
 from ivr.core.idnumber import mask
+from ivr.telephony.flow import CALL_SID, StepRecord
 
 log = logging.getLogger("ivr.requests")
 

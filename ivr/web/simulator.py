@@ -31,8 +31,8 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from ivr.calls import PHONE, BadRequest, call_sid
 from ivr.core.idnumber import mask
+from ivr.telephony.flow import PHONE, BadRequest, call_sid
 
 log = logging.getLogger("ivr.simulator")
 

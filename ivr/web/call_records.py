@@ -10,11 +10,11 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import MultiDict
 
-from ivr.calls import CALL_SID, StepRecord
 from ivr.storage.database import Database
 from ivr.storage.lockouts import utc
 from ivr.storage.schema import call_steps, calls
 from ivr.storage.store import guarded
+from ivr.telephony.flow import CALL_SID, StepRecord
 
 log = logging.getLogger("ivr.calllog")
 

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from ivr.calls import BadRequest
-from ivr.security import require_twilio_signature
 from ivr.storage.store import BackendUnavailable
+from ivr.telephony.flow import BadRequest
+from ivr.telephony.signatures import require_twilio_signature
 
 log = logging.getLogger("ivr.webhooks")
 

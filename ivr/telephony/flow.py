@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from ivr import outage
 from ivr.core.engine import Engine
 from ivr.core.events import DialEnded, Keys, Silence
 from ivr.core.hotline import Hotline
 from ivr.core.replies import Gather, Hangup, Reply
 from ivr.core.state import State, StateError
 from ivr.storage.store import BackendUnavailable, Store
-from ivr.twiml import render
+from ivr.telephony import outage
+from ivr.telephony.twiml import render
 
 log = logging.getLogger("ivr.calls")
 
