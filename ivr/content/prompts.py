@@ -27,12 +27,10 @@ from ivr.core.script import (
 
 def load_script(folder: Path) -> Script:
     """Read every prompts/*.yaml file; raise SourceError naming file:line:column on any problem."""
-    errors = check_script(folder)
+    model, _, errors = validate(folder)
     fatal = [error for error in errors if not error.warning]
     if fatal:
         raise fatal[0]
-    merged, located = _merge(folder)
-    model = ScriptModel.model_validate(merged)
     return Script(model, Reader(model.reading))
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr.web import logs, metrics
 from ivr.config import from_environment
 from ivr.content.accounts import load_accounts
 from ivr.content.versions import from_app as versions_of
 from ivr.storage.passwords import Passwords, instance_key
 from ivr.storage.store import Store
 from ivr.telephony.flow import CallFlow
+from ivr.web import logs, metrics
 
 
 def utc_now() -> dt.datetime:

@@ -22,7 +22,7 @@ from ivr.storage.schema import accounts, call_states, locks, metadata, password_
 from ivr.storage.store import Store
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = Passwords("test-password-key-0123456789abcdef")
 DEMO = load_accounts(ROOT / "data" / "accounts.yaml", PASSWORDS)
 EMPLOYEE = "440305198503150016"

@@ -8,8 +8,8 @@ from sqlalchemy import create_engine, func, select
 from ivr.cli import main
 from ivr.storage import migrate
 from ivr.storage.schema import accounts, locks
+from tests.integration.test_store import DEMO, start_together
 from tests.services import postgres_url  # noqa: F401  (fixture)
-from tests.test_store import DEMO, start_together
 
 
 def count(url: str, table) -> int:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from ivr.cli import main
 from ivr.tools.scenarios import load, run_all
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "prompts" / "scenarios"
 
 

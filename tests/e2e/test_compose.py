@@ -18,7 +18,7 @@ from gunicorn.config import Config as GunicornConfig
 from ivr.cli import main as ivr_cli
 from ivr.config import SETTINGS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(__file__).parent / "compose_spec" / "compose-spec.json").read_text())
 SETTING_NAMES = {setting.name for setting in SETTINGS}
 # Names read by a program in the image rather than by the app: gunicorn's worker count.

@@ -16,7 +16,7 @@ from ivr import create_app
 from tests.caller import Caller
 from tests.conftest import TOKEN
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OLD_PROMPT = "查询医保个人账户余额请按1，"
 NEW_PROMPT = "查询个人账户余额请按1，"
 

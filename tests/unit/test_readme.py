@@ -5,8 +5,8 @@ from pathlib import Path
 
 from ivr.config import SETTINGS
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-CI = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+CI = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text(encoding="utf-8")
 
 
 def test_the_readme_starts_with_the_run_and_test_commands():

@@ -8,8 +8,8 @@ import pytest
 
 from ivr.storage.call_state import CALL_STATE_TTL
 from ivr.storage.store import Store
+from tests.integration.test_store import DEMO, NOW, RETIREE
 from tests.services import redis_keys, redis_url  # noqa: F401  (fixture)
-from tests.test_store import DEMO, NOW, RETIREE
 
 WINDOW = dt.timedelta(hours=24)
 

@@ -10,7 +10,7 @@ from ivr.cli import main
 from ivr.content.version import load_hotline
 from ivr.web.menumap import page
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def svg_nodes(html: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from ivr.core import script
 from ivr.tools import scenarios
 
-GUIDE = (Path(__file__).resolve().parent.parent / "docs" / "operators.md").read_text(encoding="utf-8")
+GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "operators.md").read_text(encoding="utf-8")
 DOCUMENTED = set(re.findall(r"`([^`\s]+?)(?::[^`]*)?`", GUIDE))
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from ivr.core.regions import RegionBook, RegionDataError, Tier, needs_age, quote
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "regions.yaml"
+DATA = Path(__file__).resolve().parents[2] / "data" / "regions.yaml"
 AGES = (60, 69, 70, 74, 75, 90)
 SEEDS = {"000", "001", "002", "003", "004"}
 

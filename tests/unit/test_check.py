@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from ivr.cli import main
 from ivr.content.checks import check
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from bench.load import check_loopback
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_benchmark_runs_calls_against_gunicorn_and_the_ceiling():

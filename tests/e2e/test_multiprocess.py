@@ -16,7 +16,7 @@ from tests.caller import Caller
 from tests.conftest import TOKEN
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "http://hotline.test"
 START_SECONDS = 60
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from ivr.core.reading import Reader, load_reader
 
-LEXICON = Path(__file__).parent.parent / "prompts" / "reading.yaml"
+LEXICON = Path(__file__).resolve().parents[2] / "prompts" / "reading.yaml"
 
 
 @pytest.fixture(scope="module")

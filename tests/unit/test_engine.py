@@ -14,7 +14,7 @@ from ivr.core.replies import Dial, Gather, Hangup
 from ivr.core.state import State
 from ivr.storage.passwords import Passwords
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Beijing
 
 
