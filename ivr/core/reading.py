@@ -51,7 +51,9 @@ class Reader:
             size = 10 ** (4 * level)
             if n >= size:
                 high, low = divmod(n, size)
-                text = self._number(high, leading) + big_units[level]
+                # A lone two before wan or yi is said liang (liang-wan, liang-yi), as a bank teller says it.
+                multiplier = self.lexicon["two"] if high == 2 else self._number(high, leading)
+                text = multiplier + big_units[level]
                 if low:
                     # A gap of zeros before the rest is spoken as one zero word, so 1000001 is yi-bai-wan-ling-yi.
                     if low < size // 10:
@@ -76,6 +78,9 @@ class Reader:
             # People say shi-er and shi-wan but yi-bai-yi-shi: the yi before shi is dropped only at the very start.
             if position == 1 and digit == 1 and leading and n < 20:
                 text += units[1]
+            elif position == 3 and digit == 2 and not text and leading:
+                # A number that opens with two thousand is said liang-qian, never er-qian.
+                text += self.lexicon["two"] + units[3]
             else:
                 text += self.digit_words[digit] + units[position]
         return text
@@ -84,17 +89,21 @@ class Reader:
         """A quantity before a measure word: 2 is said with the `two` word (liang ci, liang nian), as people say it."""
         return self.lexicon["two"] if n == 2 else self.integer(n)
 
-    def amount(self, value: Decimal | int | str) -> str:
-        """Read a sum of money as a bank teller does, in yuan, jiao and fen."""
+    def amount(self, value: Decimal | int | str, alone: bool = True) -> str:
+        """Read a sum of money as a bank teller does, in yuan, jiao and fen.
+
+        Only an amount that ends what is said (`alone`) takes the word zheng after a whole sum; inside a sentence
+        (san-yuan hou) it would break the sentence in two, and zero is simply ling-yuan.
+        """
         money = _to_decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
         if money < 0:
-            return self.lexicon["minus"] + self.amount(-money)
+            return self.lexicon["minus"] + self.amount(-money, alone)
         yuan = int(money)
         cents = int((money - yuan) * 100)
         jiao, fen = divmod(cents, 10)
         text = ""
         if yuan or not cents:
-            text += self.integer(yuan) + self.lexicon["yuan"]
+            text += self.count(yuan) + self.lexicon["yuan"]
         if jiao:
             text += self.digit_words[jiao] + self.lexicon["jiao"]
         if fen:
@@ -102,7 +111,7 @@ class Reader:
             if yuan and not jiao:
                 text += self.digit_words[0]
             text += self.digit_words[fen] + self.lexicon["fen"]
-        if not cents:
+        if alone and yuan and not cents:
             text += self.lexicon["whole"]
         return text
 
@@ -144,9 +153,12 @@ class Reader:
         """Read a 24-hour time as a period word and a 12-hour time."""
         if not (0 <= hour < 24 and 0 <= minute < 60):
             raise ValueError(f"not a time of day: {hour}:{minute}")
-        period = next(p["word"] for p in self.lexicon["periods"] if p["from"] <= hour < p["to"])
-        twelve = hour % 12 or 12
-        hour_word = self.lexicon["two"] if twelve == 2 else self.integer(twelve)
+        period = self.period(hour)
+        if hour == 0:
+            # Midnight is ling-dian, not ling-chen shi-er dian, as the hours of a service are said.
+            period, hour_word = "", self.digit_words[0]
+        else:
+            hour_word = self.count(hour % 12 or 12)
         if minute == 0:
             minute_word = ""
         elif minute == 30:
@@ -157,6 +169,18 @@ class Reader:
         else:
             minute_word = self.lexicon["minutes"].format(minute=self.integer(minute))
         return self.lexicon["clock"].format(period=period, hour=hour_word, minute=minute_word)
+
+    def period(self, hour: int) -> str:
+        """The word for the part of the day an hour falls in (morning, afternoon, ...)."""
+        return next(p["word"] for p in self.lexicon["periods"] if p["from"] <= hour < p["to"])
+
+    def clock_range(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        """Read from one time to another, naming the part of the day once when both share it."""
+        first, second = self.clock(*start), self.clock(*end)
+        shared = self.period(start[0])
+        if start[0] and end[0] and self.period(end[0]) == shared and second.startswith(shared):
+            second = second[len(shared):]
+        return self.lexicon["clock_range"].format(start=first, end=second)
 
     def id_tail(self, id_number: str) -> str:
         """Read the last four characters of an ID number digit by digit."""

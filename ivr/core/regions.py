@@ -373,29 +373,39 @@ def _tier_for(rule: Rule, age: int) -> Tier:
     raise ValueError(f"no tier covers age {age}")
 
 
+def _exact_pension(own_pension) -> Decimal | None:
+    """The caller's own pension as a Decimal, refusing floats: binary rounding must never reach money."""
+    if own_pension is None:
+        return None
+    if isinstance(own_pension, (bool, float)) or not isinstance(own_pension, (Decimal, int)):
+        raise TypeError("own_pension must be a Decimal")
+    if own_pension < 0:
+        raise ValueError("own_pension must be zero or more")
+    return Decimal(own_pension)
+
+
+def _gross(rule: Rule, tier: Tier | None, own_pension: Decimal | None, months: Decimal) -> Decimal | None:
+    """The credit for one period of the rule (a month or a year), or None when the caller's facts do not tell it."""
+    if rule.form in ("fixed", "annual_lump_sum"):
+        return rule.amount
+    if tier is not None:
+        return tier.amount
+    if rule.form == "pension_share":
+        return rule.average_pension.amount * months * rule.rate / HUNDRED
+    if rule.form == "own_pension_share" and own_pension is not None:
+        return own_pension * months * rule.rate / HUNDRED
+    return None
+
+
 def quote(region: Region, age: int | None, own_pension: Decimal | None = None) -> Quote:
     """Work out the credit for one caller; own_pension is the caller's own monthly pension (own_pension_share)."""
     if age is not None and age < 0:
         raise ValueError(f"age must be zero or more, not {age}")
-    if own_pension is not None:
-        # A float would carry binary rounding into money, so only exact types are accepted.
-        if isinstance(own_pension, (bool, float)) or not isinstance(own_pension, (Decimal, int)):
-            raise TypeError("own_pension must be a Decimal")
-        own_pension = Decimal(own_pension)
-        if own_pension < 0:
-            raise ValueError("own_pension must be zero or more")
+    own_pension = _exact_pension(own_pension)
     rule = region.rule
     months = MONTHS_PER_YEAR if rule.period == "year" else Decimal(1)
     tier = _tier_for(rule, age) if rule.form == "age_tiered" and age is not None else None
-    gross: Decimal | None = None
-    if rule.form in ("fixed", "annual_lump_sum"):
-        gross = rule.amount
-    elif tier is not None:
-        gross = tier.amount
-    elif rule.form == "pension_share":
-        gross = rule.average_pension.amount * months * rule.rate / HUNDRED
-    elif rule.form == "own_pension_share" and own_pension is not None:
-        gross = own_pension * months * rule.rate / HUNDRED
+    gross = _gross(rule, tier, own_pension, months)
     gross = _cents(gross) if gross is not None else None
     monthly = _cents(gross / months) if gross is not None else None
     net_monthly = None

@@ -1,0 +1,4 @@
+"""What operators run behind the `ivr` command: scenarios (`ivr test`) and the Twilio number set-up.
+
+It may import every layer below it, up to ivr.web (scenarios play calls against the app).
+"""

@@ -219,7 +219,7 @@ def _action(step) -> str:
 
 def run_all(prompts: Path, data: Path, scenarios: Path) -> list[Outcome]:
     """Every scenario, each in a fresh database with the demo accounts, against the given prompts and data."""
-    from ivr import create_app
+    from ivr.web.app import create_app
 
     token = secrets.token_hex(16)
     outcomes = []

@@ -46,7 +46,7 @@ def reader() -> Reader:
         (150000, "十五万"),
         (1000001, "一百万零一"),
         (1100000, "一百一十万"),
-        (20000000, "二千万"),
+        (20000000, "两千万"),
         (100000000, "一亿"),
         (100000001, "一亿零一"),
         (100100000, "一亿零一十万"),
@@ -67,31 +67,35 @@ def test_integer(reader, n, spoken):
     [
         (Decimal("1234.56"), "一千二百三十四元五角六分"),
         (Decimal("1004.06"), "一千零四元零六分"),
-        (100, "一百元整"),
+        (100, "一百元"),
         (Decimal("157.5"), "一百五十七元五角"),
         (Decimal("0.05"), "五分"),
         (Decimal("0.5"), "五角"),
         (Decimal("0.56"), "五角六分"),
-        (0, "零元整"),
-        (Decimal("110.00"), "一百一十元整"),
+        (0, "零元"),
+        (Decimal("110.00"), "一百一十元"),
         (Decimal("1234.50"), "一千二百三十四元五角"),
         (Decimal("10.08"), "十元零八分"),
         (Decimal("250.88"), "二百五十元八角八分"),
-        (1680, "一千六百八十元整"),
-        (10, "十元整"),
-        (1000000, "一百万元整"),
+        (2, "两元"),
+        (Decimal("2.50"), "两元五角"),
+        (2000, "两千元"),
+        (12, "十二元"),
+        (1680, "一千六百八十元"),
+        (10, "十元"),
+        (1000000, "一百万元"),
         (Decimal("100.10"), "一百元一角"),
         (Decimal("0.005"), "一分"),
-        (Decimal("0.004"), "零元整"),
-        (Decimal("9.995"), "十元整"),
-        (Decimal("-0.001"), "零元整"),
+        (Decimal("0.004"), "零元"),
+        (Decimal("9.995"), "十元"),
+        (Decimal("-0.001"), "零元"),
         (Decimal("-12.30"), "负十二元三角"),
-        ("97", "九十七元整"),
+        ("97", "九十七元"),
         ("157.50", "一百五十七元五角"),
     ],
 )
 def test_amount(reader, value, spoken):
-    assert reader.amount(value) == spoken
+    assert reader.amount(value, alone=False) == spoken
 
 
 def test_amount_refuses_float(reader):
@@ -196,7 +200,9 @@ def test_month_day(reader, month, day, spoken):
         (13, 0, "下午一点"),
         (22, 0, "晚上十点"),
         (23, 2, "晚上十一点零二分"),
-        (0, 0, "凌晨十二点"),
+        (0, 0, "零点"),
+        (0, 30, "零点半"),
+        (1, 0, "凌晨一点"),
         (6, 0, "上午六点"),
         (18, 0, "下午六点"),
         (19, 0, "晚上七点"),
@@ -224,8 +230,35 @@ def test_id_tail(reader, number, spoken):
     assert reader.id_tail(number) == spoken
 
 
-def test_two_is_only_used_for_clock_hours(reader):
-    assert "两" not in reader.integer(2222) + reader.amount(Decimal("2.22")) + reader.decimal("2.2")
+@pytest.mark.parametrize(
+    "value, spoken",
+    [(100, "一百元整"), (Decimal("110.00"), "一百一十元整"), (2, "两元整"), (0, "零元"), (Decimal("2.50"), "两元五角"),
+     (Decimal("-3"), "负三元整")],
+)
+def test_a_whole_amount_said_alone_ends_with_zheng(reader, value, spoken):
+    assert reader.amount(value) == spoken
+
+
+@pytest.mark.parametrize(
+    "n, spoken",
+    [(2, "二"), (2000, "两千"), (2200, "两千二百"), (20000, "两万"), (22000, "两万二千"), (200000000, "两亿"),
+     (12000, "一万二千"), (200, "二百"), (22, "二十二"), (2002, "两千零二"), (22000000, "两千二百万")],
+)
+def test_two_is_liang_before_a_leading_thousand_wan_or_yi(reader, n, spoken):
+    assert reader.integer(n) == spoken
+
+
+def test_two_is_liang_before_a_measure_word(reader):
+    assert reader.count(2) == "两" and reader.count(12) == "十二"
+
+
+@pytest.mark.parametrize(
+    "start, end, spoken",
+    [((14, 30), (17, 30), "下午两点半到五点半"), ((8, 30), (17, 0), "上午八点半到下午五点"),
+     ((9, 0), (11, 30), "上午九点到十一点半"), ((0, 0), (6, 0), "零点到上午六点")],
+)
+def test_a_range_of_hours_names_the_part_of_the_day_once(reader, start, end, spoken):
+    assert reader.clock_range(start, end) == spoken
 
 
 def test_lexicon_with_wrong_digit_count_is_refused():
