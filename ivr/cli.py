@@ -143,6 +143,23 @@ def unlock(id_number: str) -> None:
     click.echo(f"unlocked {mask(result.number)}" if unlocked else f"{mask(result.number)} was not locked")
 
 
+@main.command()
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Keep this many days of call records (default: IVR_RETENTION_DAYS).")
+def purge(days: int | None) -> None:
+    """Delete call records older than the retention period (servers also do this at start-up and daily)."""
+    import datetime as dt
+
+    from ivr.web.call_records import CallLog, retention
+
+    app = _app()
+    keep = dt.timedelta(days=days) if days else retention(app.config)
+    store = app.extensions["ivr.store"]
+    gone, steps = CallLog(store.db, keep).purge(app.config["CLOCK"]())
+    store.close()
+    click.echo(f"purged {gone} calls and {steps} steps older than {keep.days} days")
+
+
 @main.group()
 def twilio() -> None:
     """The Twilio number that sends calls to the hotline (needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)."""

@@ -38,6 +38,7 @@ SETTINGS = (
     Setting("IVR_PASSWORD_KEY", "", "Secret key (at least 32 characters) under which callers' service passwords are hashed; empty means "
                                     "a random key kept in the instance folder. Servers on several machines must share one, and it "
                                     "must never change while the accounts' hashes were made with it."),
+    Setting("IVR_RETENTION_DAYS", "90", "Days call records (calls and their steps) are kept; older ones are deleted at start-up, daily while serving, and by `ivr purge`."),
     Setting("IVR_SECRET_KEY", "", "Key that signs the simulator's session cookie; empty means a new random key at every start "
                                   "(set one when several server processes share the traffic)."),
 )

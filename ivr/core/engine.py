@@ -14,7 +14,7 @@ from ivr.core.events import DialEnded, Event, Silence
 from ivr.core.hotline import Hotline
 from ivr.core.idnumber import check as check_id
 from ivr.core.idnumber import normalize as normalize_id
-from ivr.core.ports import Backend
+from ivr.core.ports import Backend, Limit
 from ivr.core.regions import needs_age, normalise_area_code
 from ivr.core.replies import Dial, Gather, Hangup, Reply
 from ivr.core.script import AnswerNode, Goto, InputNode, MenuNode, SayNode
@@ -22,8 +22,10 @@ from ivr.core.state import State
 
 
 class Engine:
-    def __init__(self, hotline: Hotline, backend: Backend):
+    def __init__(self, hotline: Hotline, backend: Backend, caller: str = ""):
         self.hotline = hotline
+        # The calling number of the step (Twilio's From), for the limit on wrong passwords per number across IDs.
+        self.caller = caller
         self.script = hotline.script
         self.settings = hotline.script.settings
         self.messages = hotline.script.messages
@@ -163,11 +165,12 @@ class Engine:
         if not result.ok:
             count = self.read.integer(len(normalize_id(digits)))
             return self._nomatch(state, node, now, self._fill(state, node.errors[result.problem], count=count))
-        if self.backend.is_locked(result.number):
+        reference = self.backend.reference(result.number)
+        if self.backend.is_locked(reference):
             return self._locked(state, now)
-        if self.backend.account(result.number, records=False) is None:
-            return self._nomatch(state, node, now, self._fill(state, node.errors["not_found"]))
-        state.pending = result.number
+        # Whether the ID has an account is told only by the password: an unknown ID fails there like a wrong
+        # password, so that nobody learns from the hotline which ID numbers are insured.
+        state.pending = reference
         return self._enter(state, node.next, now, [])
 
     def _collect_password(self, state: State, node: InputNode, digits: str, now: dt.datetime) -> Reply:
@@ -176,18 +179,17 @@ class Engine:
             return self._enter(state, self.settings.identify, now, [])
         if not (digits.isascii() and digits.isdigit() and len(digits) == policy.length):
             return self._nomatch(state, node, now, self._fill(state, node.errors["format"]))
-        if self.backend.is_locked(state.pending):
-            return self._locked(state, now)
-        account = self.backend.account(state.pending, records=False)
-        if account is not None and self.backend.password_matches(account, digits):
-            self.backend.clear_failures(account.id_number)
-            state.verified, state.pending = account.id_number, None
+        limit = Limit(policy.attempts, dt.timedelta(hours=policy.window_hours))
+        attempt = self.backend.attempt_password(state.pending, digits, self.caller, now, limit, self.hotline.lines.caller_limit)
+        if attempt.outcome == "verified":
+            state.verified, state.pending = state.pending, None
             target, state.return_to = state.return_to or self.settings.start, None
             return self._enter(state, target, now, [self.messages.verified])
-        failures = self.backend.record_failure(state.pending, now, policy.attempts, dt.timedelta(hours=policy.window_hours))
-        if failures >= policy.attempts:
+        if attempt.outcome == "locked":
             return self._locked(state, now)
-        remaining = self.read.count(policy.attempts - failures)
+        if attempt.outcome == "caller_locked":
+            return self._caller_locked(state, now)
+        remaining = self.read.count(attempt.remaining)
         # Wrong passwords are bounded by the lockout, so they do not also count as wrong keys.
         return self._input_gather([self._fill(state, node.errors["wrong"], remaining=remaining)], state.node)
 
@@ -212,6 +214,15 @@ class Engine:
 
     def _locked(self, state: State, now: dt.datetime) -> Reply:
         return self._main(state, now, [self.messages.locked])
+
+    def _caller_locked(self, state: State, now: dt.datetime) -> Reply:
+        """The calling number has tried too many passwords: say so, and where an agent can help, how to reach one."""
+        line = self.hotline.lines.lines[state.line]
+        if line.agents_open(self.hotline.lines.local(now)):
+            then = self.messages.caller_locked_agent
+        else:
+            then = self.messages.agent_closed.format(hours=self._hours(line))
+        return self._main(state, now, [self.messages.caller_locked, then])
 
     # Answers.
 

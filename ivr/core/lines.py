@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from ivr.core.ports import Limit
+
 DAY_SETS = {
     "daily": frozenset(range(7)),
     "weekdays": frozenset(range(5)),
@@ -47,6 +49,8 @@ class LineBook:
     timezone: ZoneInfo
     default: str
     lines: dict[str, Line]
+    # Wrong passwords one calling number may key across all IDs (and lines) within a window; None: no such limit.
+    caller_limit: Limit | None = None
 
     def for_number(self, called: str) -> Line:
         """The line a called number belongs to; unknown numbers get the default line."""
@@ -87,7 +91,20 @@ def load_lines(path: Path, region_keys: set[str] | None = None) -> LineBook:
     default = str(data.get("default", ""))
     if default not in lines:
         raise LineDataError(f"{path}: default: {default!r} is not one of the lines")
-    return LineBook(zone, default, lines)
+    try:
+        caller_limit = _caller_limit(data.get("caller_attempts"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LineDataError(f"{path}: caller_attempts: {exc!r}") from None
+    return LineBook(zone, default, lines, caller_limit)
+
+
+def _caller_limit(item) -> Limit | None:
+    if item is None:
+        return None
+    attempts, hours = item["attempts"], item["window_hours"]
+    if not (type(attempts) is int and attempts >= 1 and type(hours) in (int, float) and hours > 0):
+        raise ValueError("attempts must be a whole number from 1 and window_hours a number above 0")
+    return Limit(attempts, dt.timedelta(hours=hours))
 
 
 def _line(key: str, item: dict) -> Line:

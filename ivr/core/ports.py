@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from ivr.core.accounts import Account
 
 
-class Backend(Protocol):
-    """What the engine needs from storage; ivr.store.Store provides it."""
+@dataclass(frozen=True)
+class Limit:
+    """At most `attempts` wrong passwords within `window`."""
 
-    def account(self, id_number: str, records: bool = True) -> Account | None: ...
-    def password_matches(self, account: Account, keys: str) -> bool: ...
-    def is_locked(self, id_number: str) -> bool: ...
-    def record_failure(self, id_number: str, now: dt.datetime, attempts: int, window: dt.timedelta) -> int: ...
-    def clear_failures(self, id_number: str) -> None: ...
+    attempts: int
+    window: dt.timedelta
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one password attempt came to.
+
+    verified: the password is right; wrong: it is not (or no such ID), and `remaining` more may be tried; locked: the
+    ID is locked or its limit is full, so the password was not even checked; caller_locked: the calling number has
+    used up its attempts across IDs.
+    """
+
+    outcome: Literal["verified", "wrong", "locked", "caller_locked"]
+    remaining: int = 0
+
+
+class Backend(Protocol):
+    """What the engine needs from storage; ivr.storage.store.Store provides it.
+
+    The engine never keeps an ID number: it keeps the reference (a keyed hash) that `reference` makes of it, and
+    gives that to every other method.
+    """
+
+    def reference(self, id_number: str) -> str: ...
+    def account(self, reference: str, records: bool = True) -> Account | None: ...
+    def is_locked(self, reference: str) -> bool: ...
+    def attempt_password(self, reference: str, keys: str, caller: str, now: dt.datetime,
+                         limit: Limit, caller_limit: Limit | None) -> Attempt: ...

@@ -158,7 +158,7 @@ Node = Annotated[Union[MenuNode, InputNode, AnswerNode, SayNode], Field(discrimi
 
 # What each input node must have an error sentence for.
 INPUT_ERRORS = {
-    "id_number": ("length", "characters", "birth_date", "checksum", "not_found"),
+    "id_number": ("length", "characters", "birth_date", "checksum"),
     "password": ("format", "wrong"),
     "area_code": ("format",),
     "age": ("format",),
@@ -174,6 +174,8 @@ class Days(Model):
 class Messages(Model):
     verified: str
     locked: str
+    caller_locked: str
+    caller_locked_agent: str
     noinput: list[str] = Field(min_length=1)
     nomatch: list[str] = Field(min_length=1)
     last_page: str

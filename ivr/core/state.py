@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ivr.core.hotline import Hotline
-from ivr.core.idnumber import check as check_id
 
 
 class StateError(Exception):
     """A stored call state that cannot be trusted: unreadable, tampered with, or from an older menu."""
 
+
+# What verified and pending hold: the keyed hash that stands for an ID number (ivr.core.ports.Backend.reference),
+# never the number itself, so that stored call state names nobody.
+REFERENCE = re.compile(r"^[0-9a-f]{64}$")
 
 SLOT_TYPES = {"region": str, "code": str, "age": int, "own": bool, "page": int}
 
@@ -23,6 +27,7 @@ class State:
     noinput: int = 0
     nomatch: int = 0
     heard: list[str] = field(default_factory=list)
+    # References (keyed hashes) of the ID verified in this call and of the one keyed but not yet verified.
     verified: str | None = None
     pending: str | None = None
     return_to: str | None = None
@@ -43,26 +48,49 @@ class State:
         if not isinstance(data, dict) or set(data) != set(cls.__dataclass_fields__):
             raise StateError("the state has the wrong fields")
         state = cls(**data)
-        if not isinstance(state.version, str):
-            raise StateError("the version is not text")
-        ints = (state.seq, state.noinput, state.nomatch)
-        if not all(type(value) is int and value >= 0 for value in ints):
-            raise StateError("a counter is not a whole number")
-        if state.line not in hotline.lines.lines or state.node not in hotline.script.nodes:
-            raise StateError("the line or node no longer exists")
-        if not isinstance(state.heard, list) or not all(isinstance(n, str) for n in state.heard):
-            raise StateError("heard is not a list of node names")
-        for name in ("verified", "pending"):
-            value = getattr(state, name)
-            if value is not None and not (isinstance(value, str) and check_id(value).ok):
-                raise StateError(f"{name} is not an ID number")
-        if state.return_to is not None and state.return_to not in hotline.script.nodes:
-            raise StateError("return_to names no node")
-        if not isinstance(state.slots, dict):
-            raise StateError("slots is not a mapping")
-        for key, value in state.slots.items():
-            if key not in SLOT_TYPES or type(value) is not SLOT_TYPES[key]:
-                raise StateError(f"slot {key!r} is not valid")
-        if "region" in state.slots and state.slots["region"] not in hotline.regions.regions:
-            raise StateError("the slot region names no region")
+        for check in (_check_kinds, _check_names, _check_slots):
+            problem = check(state, hotline)
+            if problem:
+                raise StateError(problem)
         return state
+
+
+def _is_count(value) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _check_kinds(state: State, _hotline: Hotline) -> str:
+    """What is wrong with the state's plain values ("" if nothing)."""
+    if not isinstance(state.version, str):
+        return "the version is not text"
+    if not all(_is_count(value) for value in (state.seq, state.noinput, state.nomatch)):
+        return "a counter is not a whole number"
+    for name in ("verified", "pending"):
+        value = getattr(state, name)
+        if value is not None and not (isinstance(value, str) and REFERENCE.match(value)):
+            return f"{name} is not a reference"
+    return ""
+
+
+def _check_names(state: State, hotline: Hotline) -> str:
+    """What is wrong with the names of lines and nodes the state holds ("" if nothing)."""
+    nodes = hotline.script.nodes
+    if state.line not in hotline.lines.lines or state.node not in nodes:
+        return "the line or node no longer exists"
+    if not isinstance(state.heard, list) or not all(isinstance(n, str) for n in state.heard):
+        return "heard is not a list of node names"
+    if state.return_to is not None and state.return_to not in nodes:
+        return "return_to names no node"
+    return ""
+
+
+def _check_slots(state: State, hotline: Hotline) -> str:
+    """What is wrong with the state's slots ("" if nothing)."""
+    if not isinstance(state.slots, dict):
+        return "slots is not a mapping"
+    for key, value in state.slots.items():
+        if key not in SLOT_TYPES or type(value) is not SLOT_TYPES[key]:
+            return f"slot {key!r} is not valid"
+    if "region" in state.slots and state.slots["region"] not in hotline.regions.regions:
+        return "the slot region names no region"
+    return ""

@@ -1,16 +1,23 @@
-"""Counting wrong passwords within the lockout window: in SQL, or in Redis where every process sees them at once."""
+"""Wrong passwords per ID and per calling number, counted so that simultaneous attempts cannot overrun the limit.
+
+Every attempt first takes a place under each limit that applies (the ID's and the calling number's) in one statement
+per limit: an upsert that adds one to the row's count only while the count is below the limit, or starts a new window
+when the old one has passed. The database makes concurrent upserts of one row take turns (PostgreSQL locks the row,
+SQLite has one writer), so of N simultaneous attempts at most `attempts` get a place; the rest are refused before
+any password is checked. A right password then gives its places back (the ID's count is cleared, the number's place
+returned); a wrong one keeps them, and the one that fills the ID's last place locks it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import uuid
+from dataclasses import dataclass
 
-from redis import Redis
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, case, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.storage.database import Database
-from ivr.storage.schema import password_failures
+from ivr.storage.schema import locks, password_guards
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
@@ -18,59 +25,95 @@ def utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-# Built once (see ivr.store).
-ADD = insert(password_failures)
-COUNT = select(func.count()).select_from(password_failures).where(
-    password_failures.c.id_number == bindparam("id_number"), password_failures.c.at >= bindparam("since"))
-CLEAR = delete(password_failures).where(password_failures.c.id_number == bindparam("id_number"))
+@dataclass(frozen=True)
+class Place:
+    """One attempt's place under one limit: the subject and the count it made (1 for the first in a window)."""
+
+    subject: str
+    count: int
 
 
-class SqlFailures:
-    """Wrong passwords as rows; old rows are cleared when the password is right or the ID is unlocked."""
+class Refused(Exception):
+    """An attempt found a limit full; raised inside the transaction so that the places it took are given back."""
+
+    def __init__(self, subject: str):
+        super().__init__(subject)
+        self.subject = subject
+
+
+def _upsert(dialect):
+    """Add one failure to a subject's row unless its window is full: returns the new count, or no row if full."""
+    guards = password_guards
+    stmt = dialect.insert(guards).values(subject=bindparam("who"), failures=1, since=bindparam("now"))
+    expired = guards.c.since < bindparam("start")
+    return stmt.on_conflict_do_update(
+        index_elements=[guards.c.subject],
+        set_={
+            "failures": case((expired, 1), else_=guards.c.failures + 1),
+            "since": case((expired, stmt.excluded.since), else_=guards.c.since),
+        },
+        where=or_(expired, guards.c.failures < bindparam("limit")),
+    ).returning(guards.c.failures)
+
+
+# Built once (see ivr.storage.store).
+TAKE = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+GIVE_BACK = update(password_guards).where(
+    password_guards.c.subject == bindparam("who"), password_guards.c.failures > 0,
+).values(failures=password_guards.c.failures - 1)
+CLEAR = delete(password_guards).where(password_guards.c.subject == bindparam("who"))
+COUNT = select(password_guards.c.failures).where(
+    password_guards.c.subject == bindparam("who"), password_guards.c.since >= bindparam("start"))
+LOCKED = select(locks.c.subject).where(locks.c.subject == bindparam("who"))
+LOCK = {name: dialect.insert(locks).values(subject=bindparam("who"), at=bindparam("at")).on_conflict_do_nothing()
+        for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+UNLOCK = delete(locks).where(locks.c.subject == bindparam("who"))
+
+
+class Guards:
+    """The counts and locks in SQL, on PostgreSQL or SQLite."""
 
     def __init__(self, db: Database):
         self.db = db
+        dialect = db.engine.dialect.name
+        if dialect not in TAKE:
+            raise RuntimeError(f"password limits need PostgreSQL or SQLite, not {dialect}")
+        self._take, self._lock = TAKE[dialect], LOCK[dialect]
 
-    def add(self, id_number: str, now: dt.datetime, window: dt.timedelta) -> int:
-        """Count one wrong password and return how many fell within the window."""
+    def take(self, limits: list[tuple[str, int, dt.timedelta]], now: dt.datetime) -> list[Place]:
+        """A place under every (subject, attempts, window), or none at all: raises Refused naming the full one."""
+        places = []
         with self.db.writing() as conn:
-            conn.execute(ADD, {"id_number": id_number, "at": utc(now)})
-            return conn.execute(COUNT, {"id_number": id_number, "since": utc(now - window)}).scalar_one()
+            for subject, attempts, window in limits:
+                count = conn.execute(self._take, {
+                    "who": subject, "now": utc(now), "start": utc(now - window), "limit": attempts,
+                }).scalar()
+                if count is None:
+                    raise Refused(subject)
+                places.append(Place(subject, count))
+        return places
 
-    def since(self, id_number: str, since: dt.datetime) -> int:
+    def give_back(self, place: Place) -> None:
+        with self.db.writing() as conn:
+            conn.execute(GIVE_BACK, {"who": place.subject})
+
+    def clear(self, subject: str) -> None:
+        with self.db.writing() as conn:
+            conn.execute(CLEAR, {"who": subject})
+
+    def count(self, subject: str, since: dt.datetime) -> int:
         with self.db.reading() as conn:
-            return conn.execute(COUNT, {"id_number": id_number, "since": utc(since)}).scalar_one()
+            return conn.execute(COUNT, {"who": subject, "start": utc(since)}).scalar() or 0
 
-    def clear(self, id_number: str) -> None:
+    def is_locked(self, subject: str) -> bool:
+        with self.db.reading() as conn:
+            return conn.execute(LOCKED, {"who": subject}).first() is not None
+
+    def lock(self, subject: str, now: dt.datetime) -> bool:
+        """Lock the subject; True if this call locked it, False if it already was."""
         with self.db.writing() as conn:
-            conn.execute(CLEAR, {"id_number": id_number})
+            return conn.execute(self._lock, {"who": subject, "at": utc(now)}).rowcount > 0
 
-
-class RedisFailures:
-    """Wrong passwords as a sorted set per ID (scored by time) that expires when the window has passed."""
-
-    def __init__(self, redis: Redis, prefix: str):
-        self.redis = redis
-        self.prefix = prefix
-
-    def key(self, id_number: str) -> str:
-        # Keys show up in MONITOR, SLOWLOG and memory reports, so they carry a digest, never the ID number itself.
-        digest = hashlib.sha256(id_number.encode()).hexdigest()[:32]
-        return f"{self.prefix}failures:{digest}"
-
-    def add(self, id_number: str, now: dt.datetime, window: dt.timedelta) -> int:
-        key = self.key(id_number)
-        moment = now.timestamp()
-        with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {uuid.uuid4().hex: moment})
-            pipe.zremrangebyscore(key, "-inf", f"({moment - window.total_seconds()}")
-            pipe.zcard(key)
-            pipe.expire(key, max(1, int(window.total_seconds())))
-            _, _, count, _ = pipe.execute()
-        return count
-
-    def since(self, id_number: str, since: dt.datetime) -> int:
-        return self.redis.zcount(self.key(id_number), since.timestamp(), "+inf")
-
-    def clear(self, id_number: str) -> None:
-        self.redis.delete(self.key(id_number))
+    def unlock(self, subject: str) -> bool:
+        with self.db.writing() as conn:
+            return conn.execute(UNLOCK, {"who": subject}).rowcount > 0

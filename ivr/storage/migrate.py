@@ -66,12 +66,17 @@ def exclusive(engine: Engine) -> Iterator[Connection]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def upgrade(engine: Engine, then: Callable[[], None] | None = None) -> None:
-    """Bring the schema to the latest revision, then run `then` (loading demo data) while still holding the lock."""
+def upgrade(engine: Engine, then: Callable[[], None] | None = None,
+            reference: Callable[[str, str], str] | None = None) -> None:
+    """Bring the schema to the latest revision, then run `then` (loading demo data) while still holding the lock.
+
+    `reference` is the keyed hash (ivr.storage.passwords.Passwords.reference) for migrations that replace ID numbers.
+    """
     with exclusive(engine) as conn:
         tables = set(inspect(conn).get_table_names())
         conn.commit()
         cfg = config(conn)
+        cfg.attributes["reference"] = reference
         if "alembic_version" not in tables and "accounts" in tables:
             command.stamp(cfg, FIRST_RELEASE)
             conn.commit()

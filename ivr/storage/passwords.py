@@ -47,6 +47,11 @@ class Passwords:
         salt = secrets.token_hex(8)
         return f"{SCHEME}${self.fingerprint}${salt}${self._digest(f'{salt}:{id_number}:{pin}')}"
 
+    def reference(self, kind: str, value: str) -> str:
+        """A keyed hash standing for an ID number (kind "id") or a calling number ("caller") wherever the hotline
+        keeps state about it: without the key, nobody can tell from it whose it is, nor try the million birthdays."""
+        return self._digest(f"ref:{kind}:{value}")
+
     @staticmethod
     def is_keyed(stored: str) -> bool:
         return stored.startswith(SCHEME + "$")

@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Index,
     Text,
 )
 
@@ -37,6 +38,10 @@ accounts = Table(
     Column("pension_fen", Integer),
     Column("months_paid_before", Integer, nullable=False, default=0),
     Column("label", String(200), nullable=False, default=""),
+    # The keyed hash (ivr.storage.passwords.Passwords.reference) that locks, counters and call state use instead of
+    # the ID number; calls find their account by it.
+    Column("id_hash", String(64)),
+    Index("ix_accounts_id_hash", "id_hash", unique=True),
 )
 
 records = Table(
@@ -51,20 +56,24 @@ records = Table(
     Column("credited_fen", Integer),
 )
 
-# Wrong passwords, when no Redis is configured (with Redis they are counted there and expire by themselves).
-password_failures = Table(
-    "password_failures",
+# Keyed hashes (64 hex characters) stand for ID numbers and calling numbers in every table below.
+REFERENCE = String(64)
+
+# Wrong passwords per ID (subject "id:<hash>") and per calling number ("caller:<hash>"): how many since when. The
+# database is the record even when Redis is used, so that a restarted Redis forgets no attempt.
+password_guards = Table(
+    "password_guards",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("id_number", String(18), nullable=False, index=True),
-    Column("at", DateTime, nullable=False),
+    Column("subject", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("since", DateTime, nullable=False),
 )
 
 # A lock lasts until a service counter lifts it, so it always lives here, never only in Redis.
 locks = Table(
     "locks",
     metadata,
-    Column("id_number", String(18), primary_key=True),
+    Column("subject", REFERENCE, primary_key=True),
     Column("at", DateTime, nullable=False),
 )
 

@@ -1,11 +1,15 @@
-"""The data layer: accounts and locks in SQL (SQLite by default, PostgreSQL when DATABASE_URL says so); password
-counters and call state in Redis when REDIS_URL is set, else in the same SQL database."""
+"""The data layer: accounts, locks and password counters in SQL (SQLite by default, PostgreSQL when DATABASE_URL says
+so); call state in Redis when REDIS_URL is set, else in the same SQL database.
+
+Outside the accounts table, an ID number is never stored: locks, counters and call state refer to it by a keyed hash
+(`reference`), and a calling number likewise."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -28,12 +32,13 @@ from sqlalchemy import exc as sql_errors
 from sqlalchemy.engine import Engine
 
 from ivr.core.accounts import Account, Record
+from ivr.core.ports import Attempt, Limit
 from ivr.storage import migrate
 from ivr.storage.call_state import RedisCallStates, SqlCallStates
 from ivr.storage.database import Database
-from ivr.storage.lockouts import RedisFailures, SqlFailures, utc
+from ivr.storage.lockouts import Guards, Place, Refused
 from ivr.storage.passwords import PasswordKeyError, Passwords
-from ivr.storage.schema import accounts, locks, password_failures, records
+from ivr.storage.schema import accounts, records
 
 log = logging.getLogger("ivr.store")
 
@@ -52,9 +57,11 @@ DOWN = (
 
 # The queries of every call's steps, built once: building a statement costs more than running it on SQLite.
 ACCOUNT = select(accounts).where(accounts.c.id_number == bindparam("id_number"))
+ACCOUNT_BY_HASH = select(accounts).where(accounts.c.id_hash == bindparam("id_hash"))
 RECORDS = select(records).where(records.c.id_number == bindparam("id_number")).order_by(records.c.period.desc())
-LOCKED = select(locks.c.id_number).where(locks.c.id_number == bindparam("id_number"))
-LOCK = insert(locks)
+# What a reference looks like: an HMAC-SHA256 in hex.
+REFERENCE = re.compile(r"^[0-9a-f]{64}$")
+
 REHASH = update(accounts).where(accounts.c.id_number == bindparam("id")).values(password_hash=bindparam("hash"))
 
 
@@ -133,12 +140,10 @@ class Store:
         # Needed only to check passwords; tools that only read locks or call state open a store without it.
         self.passwords = passwords
         self.redis: redis.Redis | None = redis_client(redis_url) if redis_url else None
-        if self.redis is None:
-            self.failures = SqlFailures(self.db)
-            self.calls = SqlCallStates(self.db)
-        else:
-            self.failures = RedisFailures(self.redis, prefix)
-            self.calls = RedisCallStates(self.redis, prefix)
+        # Wrong passwords and locks are security state: they live in the database, whose writes survive a restart,
+        # even when Redis keeps the call state.
+        self.guards = Guards(self.db)
+        self.calls = SqlCallStates(self.db) if self.redis is None else RedisCallStates(self.redis, prefix)
         # Callables run after an ID number is newly locked (metrics count them); they are given nothing personal.
         self.lock_listeners: list[Callable[[], None]] = []
 
@@ -156,7 +161,7 @@ class Store:
     @guarded
     def create_schema(self, then: Callable[[], None] | None = None) -> None:
         """Create or migrate the schema to the latest revision; `then` runs under the same lock (demo data)."""
-        migrate.upgrade(self.engine, then)
+        migrate.upgrade(self.engine, then, self.passwords.reference if self.passwords is not None else None)
 
     def close(self) -> None:
         """Close every pooled connection (the store still works afterwards, opening new ones)."""
@@ -186,13 +191,13 @@ class Store:
         """Write accounts (and their records); with replace, existing ones are overwritten."""
         with self.engine.begin() as conn:
             for account in items:
+                reference = self.reference(account.id_number)
                 if replace:
                     conn.execute(delete(records).where(records.c.id_number == account.id_number))
                     conn.execute(delete(accounts).where(accounts.c.id_number == account.id_number))
-                    conn.execute(delete(locks).where(locks.c.id_number == account.id_number))
-                    conn.execute(delete(password_failures).where(password_failures.c.id_number == account.id_number))
                 conn.execute(insert(accounts).values(
                     id_number=account.id_number,
+                    id_hash=reference,
                     password_hash=account.password_hash,
                     scheme=account.scheme,
                     status=account.status,
@@ -218,21 +223,38 @@ class Store:
                         )
                         for record in account.records
                     ])
-                if account.locked:
-                    conn.execute(insert(locks).values(id_number=account.id_number, at=utc(dt.datetime.now(dt.timezone.utc))))
-        if replace and self.redis is not None:
-            for account in items:
-                self.failures.clear(account.id_number)
+        now = dt.datetime.now(dt.timezone.utc)
+        for account in items:
+            reference = self.reference(account.id_number)
+            if replace:
+                self.guards.unlock(reference)
+                self.guards.clear(f"id:{reference}")
+            if account.locked:
+                self.guards.lock(reference, now)
         return len(items)
 
+    def reference(self, id_number: str) -> str:
+        """The keyed hash that stands for the ID number everywhere but the accounts table."""
+        if self.passwords is None:
+            raise RuntimeError("this store was opened without the password key")
+        return self.passwords.reference("id", id_number)
+
+    def _reference(self, who: str) -> str:
+        """who's reference: who is one already (what calls keep), or an ID number (what operators type)."""
+        return who if REFERENCE.match(who) else self.reference(who)
+
     @guarded
-    def account(self, id_number: str, records: bool = True) -> Account | None:
-        """The account, with its payment records unless records is False (then Account.records is None)."""
+    def account(self, who: str, records: bool = True) -> Account | None:
+        """The account of a reference or an ID number, with its payment records unless records is False (then
+        Account.records is None)."""
         with self.db.reading() as conn:
-            row = conn.execute(ACCOUNT, {"id_number": id_number}).mappings().first()
+            if REFERENCE.match(who):
+                row = conn.execute(ACCOUNT_BY_HASH, {"id_hash": who}).mappings().first()
+            else:
+                row = conn.execute(ACCOUNT, {"id_number": who}).mappings().first()
             if row is None:
                 return None
-            rows = conn.execute(RECORDS, {"id_number": id_number}).mappings().all() if records else None
+            rows = conn.execute(RECORDS, {"id_number": row["id_number"]}).mappings().all() if records else None
         return Account(
             id_number=row["id_number"],
             password_hash=row["password_hash"],
@@ -276,41 +298,102 @@ class Store:
                 conn.execute(REHASH, {"id": account.id_number, "hash": self.passwords.hash(account.id_number, keys)})
         return matches
 
-    # Password failures and locks.
+    # Password attempts and locks.
 
     @guarded
-    def is_locked(self, id_number: str) -> bool:
+    def is_locked(self, who: str) -> bool:
+        return self.guards.is_locked(self._reference(who))
+
+    @guarded
+    def failures_since(self, who: str, since: dt.datetime) -> int:
+        """Wrong passwords for the ID (a reference or an ID number) in the window that began after `since`."""
+        return self.guards.count(f"id:{self._reference(who)}", since)
+
+    @guarded
+    def attempt_password(self, reference: str, keys: str, caller: str, now: dt.datetime,
+                         limit: Limit, caller_limit: Limit | None) -> Attempt:
+        """Check one password for the ID, unless the ID or the calling number has used up its attempts.
+
+        The places under both limits are taken before the password is checked (ivr.storage.lockouts), so that
+        simultaneous attempts cannot check more than the limits allow; an unknown ID is counted and locked just like
+        a known one, so that the two sound the same.
+        """
+        places = self._places(reference, caller, now, limit, caller_limit)
+        if isinstance(places, Attempt):
+            return places
+        try:
+            matches = self._matches(reference, keys)
+        except BackendUnavailable:
+            for place in places:
+                self.guards.give_back(place)
+            raise
+        if not matches:
+            return self._wrong(reference, places, now, [limit, caller_limit])
+        self.guards.clear(places[0].subject)
+        for place in places[1:]:
+            self.guards.give_back(place)
+        return Attempt("verified")
+
+    def _places(self, reference: str, caller: str, now: dt.datetime, limit: Limit,
+                caller_limit: Limit | None) -> list[Place] | Attempt:
+        """A place under the ID's limit and the calling number's, or the Attempt that says why there is none."""
+        if self.guards.is_locked(reference):
+            return Attempt("locked")
+        wanted = [(f"id:{reference}", limit.attempts, limit.window)]
+        if caller and caller_limit is not None and self.passwords is not None:
+            subject = f"caller:{self.passwords.reference('caller', caller)}"
+            wanted.append((subject, caller_limit.attempts, caller_limit.window))
+        try:
+            places = self.guards.take(wanted, now)
+        except Refused as refused:
+            return Attempt("locked" if refused.subject.startswith("id:") else "caller_locked")
+        # A lock made before our place was taken, in a window that has since begun again, still holds.
+        if self.guards.is_locked(reference):
+            return Attempt("locked")
+        return places
+
+    def _matches(self, reference: str, keys: str) -> bool:
+        account = self.account(reference, records=False)
+        if account is None:
+            self._check_references()
+            return False
+        return self.password_matches(account, keys)
+
+    def _check_references(self) -> None:
+        """Raise BackendUnavailable if the accounts' references were made under another key than this server's.
+
+        Then no account can be found by its reference, and every caller would hear "wrong password" and be locked
+        out for a setting the operators got wrong; they are offered the agent instead, as with password hashes.
+        """
         with self.db.reading() as conn:
-            return conn.execute(LOCKED, {"id_number": id_number}).first() is not None
+            row = conn.execute(select(accounts.c.id_number, accounts.c.id_hash).limit(1)).first()
+        if row is not None and row.id_hash != self.reference(row.id_number):
+            log.error("account references were made with another key; set IVR_PASSWORD_KEY back to the key they "
+                      "were made with")
+            raise BackendUnavailable("password key: account references were made with another key")
 
-    @guarded
-    def failures_since(self, id_number: str, since: dt.datetime) -> int:
-        return self.failures.since(id_number, since)
-
-    @guarded
-    def record_failure(self, id_number: str, now: dt.datetime, attempts: int, window: dt.timedelta) -> int:
-        """Count one wrong password; lock the ID when the window holds `attempts` of them. Returns the count."""
-        count = self.failures.add(id_number, now, window)
-        if count >= attempts:
-            with self.db.writing() as conn:
-                already = conn.execute(LOCKED, {"id_number": id_number}).first()
-                if already is None:
-                    conn.execute(LOCK, {"id_number": id_number, "at": utc(now)})
-            if already is None:
+    def _wrong(self, reference: str, places: list[Place], now: dt.datetime, limits: list[Limit | None]) -> Attempt:
+        """A wrong password keeps its places; the one that filled the ID's last place locks it."""
+        own, *caller = places
+        if own.count >= limits[0].attempts:
+            if self.guards.lock(reference, now):
                 for listener in self.lock_listeners:
                     listener()
-        return count
-
-    @guarded
-    def clear_failures(self, id_number: str) -> None:
-        self.failures.clear(id_number)
+            return Attempt("locked")
+        remaining = limits[0].attempts - own.count
+        if caller:
+            left = limits[1].attempts - caller[0].count
+            if left <= 0:
+                return Attempt("caller_locked")
+            remaining = min(remaining, left)
+        return Attempt("wrong", remaining)
 
     @guarded
     def unlock(self, id_number: str) -> bool:
         """Lift a lock, as a service counter does after checking the person's documents."""
-        self.failures.clear(id_number)
-        with self.engine.begin() as conn:
-            return conn.execute(delete(locks).where(locks.c.id_number == id_number)).rowcount > 0
+        reference = self.reference(id_number)
+        self.guards.clear(f"id:{reference}")
+        return self.guards.unlock(reference)
 
     # Call state, kept by CallSid so that any process can serve any step of a call.
 

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import re
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import MultiDict
 
@@ -25,22 +25,39 @@ SECONDS = re.compile(r"^[0-9]{1,7}$")
 
 def init_app(app) -> None:
     """Record every step of every call, and give the status webhook the call log."""
-    log_ = CallLog(app.extensions["ivr.store"].db)
+    log_ = CallLog(app.extensions["ivr.store"].db, retention(app.config), app.config["CLOCK"])
     app.extensions["ivr.calllog"] = log_
     app.extensions["ivr.flow"].record = log_.record
+
+
+def retention(config) -> dt.timedelta:
+    """How long call records are kept (IVR_RETENTION_DAYS); a setting that is not a whole number above 0 is refused."""
+    raw = str(config.get("IVR_RETENTION_DAYS", "90")).strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"IVR_RETENTION_DAYS must be a whole number of days above 0, not {raw!r}")
+    return dt.timedelta(days=int(raw))
 
 
 # Built once (see ivr.store).
 ADD_STEP = insert(call_steps)
 FIND_CALL = select(calls.c.call_sid).where(calls.c.call_sid == bindparam("call_sid"))
 ADD_CALL = insert(calls)
+PURGE_CALLS = delete(calls).where(calls.c.started < bindparam("before"))
+PURGE_STEPS = delete(call_steps).where(call_steps.c.at < bindparam("before"))
+# Call records are purged at most this often by one process while it serves calls.
+PURGE_EVERY = dt.timedelta(days=1)
 FINISH_CALL = update(calls).where(calls.c.call_sid == bindparam("sid")).values(
     finished=bindparam("at"), outcome=bindparam("how"), duration=bindparam("seconds"))
 
 
 class CallLog:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, keep: dt.timedelta = dt.timedelta(days=90), clock=None):
         self.db = db
+        # Records older than `keep` are deleted (data minimisation): at start-up, then daily as new calls come in.
+        self.keep = keep
+        self._purged: dt.datetime | None = None
+        if clock is not None:
+            self._purge_if_due(clock())
         dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(db.engine.dialect.name)
         # Where the database can, one statement creates the call's row unless it exists.
         self._open_new = dialect.insert(calls).on_conflict_do_nothing() if dialect else None
@@ -53,8 +70,32 @@ class CallLog:
             conn.execute(ADD_CALL, {"call_sid": call_sid, "started": at})
 
     @guarded
+    def purge(self, now: dt.datetime) -> tuple[int, int]:
+        """Delete the calls started and the steps taken before the retention period; returns how many of each."""
+        before = utc(now - self.keep)
+        with self.db.writing() as conn:
+            steps = conn.execute(PURGE_STEPS, {"before": before}).rowcount
+            gone = conn.execute(PURGE_CALLS, {"before": before}).rowcount
+        self._purged = now
+        return gone, steps
+
+    def _purge_if_due(self, now: dt.datetime) -> None:
+        if self._purged is not None and now - self._purged < PURGE_EVERY:
+            return
+        try:
+            gone, steps = self.purge(now)
+        except Exception:
+            # Purging is housekeeping: a failure is logged and tried again with the next call, never the caller's.
+            log.exception("call records older than %s days were not purged", self.keep.days)
+            return
+        if gone or steps:
+            log.info("purged %d calls and %d steps older than %d days", gone, steps, self.keep.days)
+
+    @guarded
     def record(self, step: StepRecord) -> None:
         at = utc(step.at)
+        if step.kind == "start":
+            self._purge_if_due(step.at)
         with self.db.writing() as conn:
             if step.kind in ("start", "restart"):
                 self._open_call(conn, step.call_sid, at)

@@ -52,10 +52,10 @@ def test_id_numbers_and_passwords_never_reach_the_log(caller, json_lines):
 def test_an_error_quoting_an_id_number_is_logged_masked(app, caller, json_lines, monkeypatch):
     store = app.extensions["ivr.store"]
 
-    def broken(id_number, records=True):
+    def broken(id_number):
         raise RuntimeError(f"no row for parameters ('{id_number}',)")
 
-    monkeypatch.setattr(store, "account", broken)
+    monkeypatch.setattr(store, "reference", broken)
     call = caller()
     call.dial()
     call.press("1")

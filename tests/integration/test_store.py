@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
+from alembic import command
+from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
 
 from ivr.content.accounts import load_accounts
 from ivr.storage import migrate
 from ivr.storage.passwords import Passwords
-from ivr.storage.schema import accounts, call_states, locks, metadata, password_failures
+from ivr.core.ports import Attempt, Limit
+from ivr.storage.schema import call_states, locks, metadata, password_guards
 from ivr.storage.store import Store
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
@@ -30,6 +32,13 @@ RETIREE = "110101196106080024"
 LOCKED = "370102195802140051"
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)
 DAY = dt.timedelta(hours=24)
+LIMIT = Limit(3, DAY)
+RETIREE_PASSWORD, EMPLOYEE_PASSWORD = "111111", "123456"
+# A valid ID number (its checksum is right) that has no account.
+UNKNOWN = "110101190001011009"
+# Another demo account that is not locked.
+LOCKED_NOT = "110108195404120012"
+PHONE, OTHER_PHONE = "+8613800138000", "+8613900139000"
 
 
 @pytest.fixture(params=["sqlite", "postgres", "sqlite+redis", "postgres+redis"])
@@ -62,32 +71,59 @@ def test_replacing_accounts_overwrites_and_lifts_their_locks(store):
     assert store.is_locked(LOCKED), "the demo account marked locked is locked again"
 
 
+def attempt(store, id_number, keys, now=NOW, caller="", caller_limit=None):
+    return store.attempt_password(store.reference(id_number), keys, caller, now, LIMIT, caller_limit)
+
+
 def test_wrong_passwords_lock_at_the_limit_within_the_window(store):
-    assert store.record_failure(RETIREE, NOW, 3, DAY) == 1
-    assert store.record_failure(RETIREE, NOW + dt.timedelta(hours=1), 3, DAY) == 2
+    assert attempt(store, RETIREE, "000000") == Attempt("wrong", 2)
+    assert attempt(store, RETIREE, "000000", NOW + dt.timedelta(hours=1)) == Attempt("wrong", 1)
     assert not store.is_locked(RETIREE)
     assert store.failures_since(RETIREE, NOW - DAY) == 2
-    assert store.record_failure(RETIREE, NOW + dt.timedelta(hours=2), 3, DAY) == 3
+    assert attempt(store, RETIREE, "000000", NOW + dt.timedelta(hours=2)) == Attempt("locked")
     assert store.is_locked(RETIREE)
+    assert attempt(store, RETIREE, RETIREE_PASSWORD, NOW + dt.timedelta(hours=3)) == Attempt("locked")
     assert store.unlock(RETIREE)
     assert not store.is_locked(RETIREE)
     assert store.failures_since(RETIREE, NOW - DAY) == 0
     assert not store.unlock(RETIREE)
+    assert attempt(store, RETIREE, RETIREE_PASSWORD, NOW + dt.timedelta(hours=3)) == Attempt("verified")
 
 
 def test_failures_older_than_the_window_do_not_count(store):
-    store.record_failure(RETIREE, NOW, 3, DAY)
-    store.record_failure(RETIREE, NOW + dt.timedelta(hours=1), 3, DAY)
-    assert store.record_failure(RETIREE, NOW + DAY + dt.timedelta(hours=2), 3, DAY) == 1
+    attempt(store, RETIREE, "000000")
+    attempt(store, RETIREE, "000000", NOW + dt.timedelta(hours=1))
+    assert attempt(store, RETIREE, "000000", NOW + DAY + dt.timedelta(hours=2)) == Attempt("wrong", 2)
     assert not store.is_locked(RETIREE)
 
 
 def test_a_right_password_clears_the_count(store):
-    store.record_failure(RETIREE, NOW, 3, DAY)
-    store.record_failure(RETIREE, NOW, 3, DAY)
-    store.clear_failures(RETIREE)
-    assert store.record_failure(RETIREE, NOW, 3, DAY) == 1
+    attempt(store, RETIREE, "000000")
+    attempt(store, RETIREE, "000000")
+    assert attempt(store, RETIREE, RETIREE_PASSWORD) == Attempt("verified")
+    assert attempt(store, RETIREE, "000000") == Attempt("wrong", 2)
     assert store.failures_since(EMPLOYEE, NOW - DAY) == 0
+
+
+def test_an_unknown_id_is_counted_and_locked_like_a_known_one(store):
+    assert attempt(store, UNKNOWN, "000000") == attempt(store, RETIREE, "000000") == Attempt("wrong", 2)
+    attempt(store, UNKNOWN, "000000")
+    assert attempt(store, UNKNOWN, "000000") == Attempt("locked")
+    assert store.is_locked(UNKNOWN)
+
+
+def test_a_calling_number_is_limited_across_ids(store):
+    per_number = Limit(4, DAY)
+    for id_number in (RETIREE, EMPLOYEE, UNKNOWN):
+        assert attempt(store, id_number, "000000", caller=PHONE, caller_limit=per_number).outcome == "wrong"
+    assert attempt(store, LOCKED_NOT, "000000", caller=PHONE, caller_limit=per_number) == Attempt("caller_locked")
+    # Even the right password is no longer checked from that number, while another number may still try it.
+    assert attempt(store, EMPLOYEE, EMPLOYEE_PASSWORD, caller=PHONE, caller_limit=per_number) == Attempt("caller_locked")
+    assert attempt(store, EMPLOYEE, EMPLOYEE_PASSWORD, caller=OTHER_PHONE, caller_limit=per_number) == Attempt("verified")
+    # A refused attempt takes nothing from the ID's own count.
+    assert store.failures_since(EMPLOYEE, NOW - DAY) == 0
+    later = NOW + DAY + dt.timedelta(minutes=1)
+    assert attempt(store, RETIREE, RETIREE_PASSWORD, later, caller=PHONE, caller_limit=per_number) == Attempt("verified")
 
 
 def test_call_state_is_saved_replaced_and_forgotten(store):
@@ -101,13 +137,13 @@ def test_call_state_is_saved_replaced_and_forgotten(store):
     assert store.load_call("CA2") == {"node": "rebate", "seq": 4}
 
 
-def test_with_redis_nothing_of_it_lands_in_sql(store):
-    store.record_failure(RETIREE, NOW, 3, DAY)
+def test_counters_are_in_sql_and_call_state_in_redis_when_there_is_one(store):
+    attempt(store, RETIREE, "000000")
     store.save_call("CA1", {"node": "main"}, NOW)
     with store.engine.connect() as conn:
-        failures = conn.execute(select(func.count()).select_from(password_failures)).scalar_one()
+        failures = conn.execute(select(func.count()).select_from(password_guards)).scalar_one()
         states = conn.execute(select(func.count()).select_from(call_states)).scalar_one()
-    assert (failures, states) == ((0, 0) if store.redis is not None else (1, 1))
+    assert (failures, states) == ((1, 0) if store.redis is not None else (1, 1))
 
 
 def test_migrations_build_exactly_the_declared_schema(store):
@@ -116,25 +152,52 @@ def test_migrations_build_exactly_the_declared_schema(store):
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
 
-def test_a_first_release_database_is_migrated_keeping_its_data(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+def first_release_database(url: str) -> None:
+    """A database as the first release left it: its tables made without migrations, ID numbers in locks."""
     engine = create_engine(url)
-    # The first release made these tables with create_all and had no migrations.
-    first = MetaData()
-    for table in (accounts, locks, password_failures, call_states, metadata.tables["records"]):
-        table.to_metadata(first)
-    first.create_all(engine)
+    with engine.begin() as conn:
+        command.upgrade(migrate.config(conn), "0001")
+        conn.execute(text("DROP TABLE alembic_version"))
+    old = MetaData()
+    old.reflect(engine)
+    with engine.begin() as conn:
+        for account in DEMO:
+            row = {column.name: getattr(account, column.name, None) for column in old.tables["accounts"].columns}
+            row.update(balance_fen=int(account.balance * 100), months_paid_before=account.months_paid_before,
+                       label=account.label)
+            conn.execute(old.tables["accounts"].insert(), row)
+            conn.execute(old.tables["records"].insert(), [
+                dict(id_number=account.id_number, period=r.period, paid=r.paid) for r in account.records])
+        conn.execute(old.tables["locks"].insert(), {"id_number": LOCKED, "at": NOW.replace(tzinfo=None)})
+        conn.execute(old.tables["password_failures"].insert(), {"id_number": RETIREE, "at": NOW.replace(tzinfo=None)})
     engine.dispose()
-    old = Store(url)
-    old.load_accounts(DEMO)
-    old.engine.dispose()
+
+
+def test_a_first_release_database_is_migrated_keeping_its_data_under_keyed_hashes(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    first_release_database(url)
+    store = Store(url, passwords=PASSWORDS)
+    store.create_schema()
+    assert set(inspect(store.engine).get_table_names()) >= {"calls", "call_steps", "alembic_version", "password_guards"}
+    assert "password_failures" not in inspect(store.engine).get_table_names()
+    assert migrate.current(store.engine) == migrate.head()
+    assert [r.period for r in store.account(EMPLOYEE).records] == \
+        [r.period for r in next(a for a in DEMO if a.id_number == EMPLOYEE).records]
+    assert store.account(store.reference(EMPLOYEE)).id_number == EMPLOYEE
+    assert store.is_locked(LOCKED) and not store.is_locked(RETIREE)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(locks.c.subject)).scalars().all() == [store.reference(LOCKED)]
+    store.create_schema()
+    assert migrate.current(store.engine) == migrate.head()
+    store.engine.dispose()
+
+
+def test_a_database_with_id_numbers_is_not_migrated_without_the_password_key(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    first_release_database(url)
     store = Store(url)
-    store.create_schema()
-    assert set(inspect(store.engine).get_table_names()) >= {"calls", "call_steps", "alembic_version"}
-    assert migrate.current(store.engine) == migrate.head()
-    assert store.account(EMPLOYEE).records == next(a for a in DEMO if a.id_number == EMPLOYEE).records
-    store.create_schema()
-    assert migrate.current(store.engine) == migrate.head()
+    with pytest.raises(RuntimeError, match="IVR_PASSWORD_KEY"):
+        store.create_schema()
     store.engine.dispose()
 
 

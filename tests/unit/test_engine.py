@@ -10,6 +10,7 @@ from ivr.content.accounts import load_accounts
 from ivr.content.version import load_hotline
 from ivr.core.engine import Engine
 from ivr.core.events import Keys, Silence
+from ivr.core.ports import Attempt
 from ivr.core.replies import Dial, Gather, Hangup
 from ivr.core.state import State
 from ivr.storage.passwords import Passwords
@@ -19,32 +20,37 @@ NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Beijin
 
 
 class MemoryBackend:
-    """Accounts and lockouts in a dict: enough for the engine, no database."""
+    """Accounts and lockouts in dicts keyed by reference: enough for the engine, no database."""
 
     def __init__(self):
         self.passwords = Passwords("engine-test-password-key-0123456789")
-        self.accounts = {a.id_number: a for a in load_accounts(ROOT / "data" / "accounts.yaml", self.passwords)}
+        accounts = load_accounts(ROOT / "data" / "accounts.yaml", self.passwords)
+        self.accounts = {self.reference(a.id_number): a for a in accounts}
         self.failures = {}
-        self.locked = {a.id_number for a in self.accounts.values() if a.locked}
+        self.locked = {ref for ref, a in self.accounts.items() if a.locked}
 
-    def account(self, id_number, records=True):
-        account = self.accounts.get(id_number)
+    def reference(self, id_number):
+        return self.passwords.reference("id", id_number)
+
+    def account(self, reference, records=True):
+        account = self.accounts.get(reference)
         return account if account is None or records else dataclasses.replace(account, records=None)
 
-    def password_matches(self, account, keys):
-        return self.passwords.matches(account.password_hash, account.id_number, keys)
+    def is_locked(self, reference):
+        return reference in self.locked
 
-    def is_locked(self, id_number):
-        return id_number in self.locked
-
-    def record_failure(self, id_number, now, attempts, window):
-        self.failures[id_number] = self.failures.get(id_number, 0) + 1
-        if self.failures[id_number] >= attempts:
-            self.locked.add(id_number)
-        return self.failures[id_number]
-
-    def clear_failures(self, id_number):
-        self.failures.pop(id_number, None)
+    def attempt_password(self, reference, keys, caller, now, limit, caller_limit):
+        if reference in self.locked:
+            return Attempt("locked")
+        account = self.accounts.get(reference)
+        if account is not None and self.passwords.matches(account.password_hash, account.id_number, keys):
+            self.failures.pop(reference, None)
+            return Attempt("verified")
+        self.failures[reference] = self.failures.get(reference, 0) + 1
+        if self.failures[reference] >= limit.attempts:
+            self.locked.add(reference)
+            return Attempt("locked")
+        return Attempt("wrong", limit.attempts - self.failures[reference])
 
 
 def engine():

@@ -1,0 +1,257 @@
+"""The lockout under attack: interleaved calls, bursts of simultaneous passwords, a Redis restart, unknown IDs, one
+number guessing across IDs, and no ID number kept outside the accounts table; on SQLite and on PostgreSQL+Redis."""
+
+from __future__ import annotations
+
+import random
+import threading
+from pathlib import Path
+
+import pytest
+import redis as redis_library
+from sqlalchemy import MetaData, create_engine, select
+
+from ivr import create_app
+from ivr.content.version import load_hotline
+from ivr.storage.passwords import Passwords
+from tests.caller import Caller
+from tests.conftest import TOKEN
+from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = load_hotline(ROOT / "prompts", ROOT / "data").script
+MESSAGES = SCRIPT.messages
+ASK_PASSWORD = SCRIPT.nodes["ask_password"].prompt
+KEY = "lockout-test-password-key-0123456789abcdef"
+BEIJING_72, PASSWORD_72 = "110108195404120012", "222222"
+EMPLOYEE = "440305198503150016"
+# Valid ID numbers (the checksums are right) that have no account.
+UNKNOWN = ("110101199003070011", "110101190001011009")
+MAIN_SHORT = SCRIPT.nodes["main"].short
+
+
+def wrong(remaining: int) -> str:
+    return SCRIPT.nodes["ask_password"].errors["wrong"].format(remaining=SCRIPT.reader.count(remaining))
+
+
+@pytest.fixture(params=["sqlite", "postgres+redis"])
+def app(request, tmp_path, clock):
+    config = {"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "IVR_PASSWORD_KEY": KEY,
+              "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}"}
+    if request.param == "postgres+redis":
+        url, prefix = request.getfixturevalue("redis_url")
+        config.update(DATABASE_URL=request.getfixturevalue("postgres_url"), REDIS_URL=url, IVR_REDIS_PREFIX=prefix)
+    app = create_app(config)
+    yield app
+    app.extensions["ivr.store"].close()
+
+
+def at_password(app, id_number: str, from_: str = "+8613900000000") -> Caller:
+    c = Caller(app.test_client(), TOKEN, from_=from_)
+    c.dial()
+    c.press("1")
+    assert c.press(id_number + "#") == [ASK_PASSWORD]
+    return c
+
+
+def test_a_lock_made_by_another_call_holds_at_the_password_prompt(app):
+    waiting = at_password(app, BEIJING_72)
+    other = at_password(app, BEIJING_72)
+    other.press("000000#")
+    other.press("000001#")
+    assert other.press("000002#") == [MESSAGES.locked, MAIN_SHORT]
+    # The first call keys the right password after the lock: it hears the lock, never the balance.
+    assert waiting.press(PASSWORD_72 + "#") == [MESSAGES.locked, MAIN_SHORT]
+    assert waiting.press("1")[0] != MESSAGES.verified
+
+
+class CountingPasswords(Passwords):
+    """The real password check, counting how many passwords were checked at all."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.checked = 0
+        self._lock = threading.Lock()
+
+    def matches(self, stored, id_number, pin):
+        with self._lock:
+            self.checked += 1
+        return super().matches(stored, id_number, pin)
+
+
+@pytest.mark.parametrize("burst", range(3))
+def test_simultaneous_passwords_check_at_most_the_allowed_number(app, burst):
+    store = app.extensions["ivr.store"]
+    store.passwords = counting = CountingPasswords(KEY)
+    attempts = SCRIPT.settings.password.attempts
+    callers = [at_password(app, BEIJING_72, from_=f"+86139{n:08d}") for n in range(24)]
+    # The right password among 23 wrong ones, at a random place; the callers wait for each other, then all key at once.
+    right = random.Random(burst).randrange(24)
+    keys = [PASSWORD_72 if n == right else f"{n:06d}" for n in range(24)]
+    start = threading.Barrier(24)
+    heard: list[list[str] | BaseException] = [[] for _ in range(24)]
+
+    def attempt(n: int) -> None:
+        start.wait()
+        try:
+            heard[n] = callers[n].press(keys[n] + "#")
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            heard[n] = exc
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    allowed = {MESSAGES.locked, MAIN_SHORT, MESSAGES.verified, wrong(2), wrong(1)}
+    for n, sentences in enumerate(heard):
+        assert isinstance(sentences, list) and sentences, sentences
+        assert sentences[0] in allowed, (n, sentences)
+    assert counting.checked <= attempts
+    accepted = [n for n, sentences in enumerate(heard) if sentences[0] == MESSAGES.verified]
+    assert accepted in ([], [right])
+    if not accepted:
+        # Every check was a wrong password, so the ID is locked and stays locked for the right one.
+        assert store.is_locked(BEIJING_72)
+        assert at_password_or_lock(app, BEIJING_72) == [MESSAGES.locked, MAIN_SHORT]
+
+
+def at_password_or_lock(app, id_number: str) -> list[str]:
+    c = Caller(app.test_client(), TOKEN)
+    c.dial()
+    c.press("1")
+    return c.press(id_number + "#")
+
+
+def test_an_unknown_id_sounds_like_a_wrong_password(app):
+    for unknown in UNKNOWN:
+        c = at_password(app, unknown)
+        assert c.press("000000#") == [wrong(2)]
+        assert c.press("000001#") == [wrong(1)]
+        assert c.press("000002#") == [MESSAGES.locked, MAIN_SHORT]
+        # Locked, too, like a known ID.
+        assert at_password_or_lock(app, unknown) == [MESSAGES.locked, MAIN_SHORT]
+
+
+def test_no_id_number_outside_the_accounts_table_or_in_redis(app):
+    c = at_password(app, BEIJING_72)
+    c.press("000000#")
+    c.press(PASSWORD_72 + "#")
+    c.press("1")
+    for id_number in UNKNOWN:
+        locked = at_password(app, id_number)
+        for n in range(3):
+            locked.press(f"00000{n}#")
+    store = app.extensions["ivr.store"]
+    numbers = (BEIJING_72, *UNKNOWN, "370102195802140051")
+    engine = create_engine(store.engine.url)
+    tables = MetaData()
+    tables.reflect(engine)
+    stored = []
+    with engine.connect() as conn:
+        for name in ("locks", "password_guards", "call_states", "calls", "call_steps"):
+            stored += [str(value) for row in conn.execute(select(tables.tables[name])) for value in row]
+    engine.dispose()
+    assert stored, "the tables hold the calls' records"
+    if store.redis is not None:
+        client = redis_library.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
+        keys = list(client.scan_iter(match=app.config["IVR_REDIS_PREFIX"] + "*"))
+        stored += keys + [client.get(key) or "" for key in keys]
+        client.close()
+    text = "\n".join(stored)
+    assert not [number for number in numbers if number in text or number[:17] in text]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OwnRedis:
+    """A redis-server of the test's own, on a free private port, with no persistence of its own: killed, it forgets."""
+
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        self.folder = folder
+        self.process = None
+
+    def start(self) -> None:
+        import subprocess
+        import time
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis_library.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis_library.ConnectionError:
+                time.sleep(0.05)
+        client.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def test_a_redis_restart_loses_no_wrong_password(tmp_path, clock, request):
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    own = OwnRedis(tmp_path)
+    own.start()
+    request.addfinalizer(own.kill)
+    app = create_app({"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "IVR_PASSWORD_KEY": KEY,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}", "REDIS_URL": f"redis://127.0.0.1:{own.port}/0"})
+    first = at_password(app, BEIJING_72)
+    assert first.press("000000#") == [wrong(2)]
+    assert first.press("000001#") == [wrong(1)]
+    own.kill()
+    own.start()
+    second = at_password(app, BEIJING_72)
+    assert second.press("000002#") == [MESSAGES.locked, MAIN_SHORT]
+    app.extensions["ivr.store"].close()
+
+
+def test_one_number_guessing_across_ids_is_stopped(app, clock):
+    from ivr.core.engine import Engine
+    from ivr.core.events import Keys
+
+    store = app.extensions["ivr.store"]
+    hotline = app.extensions["ivr.hotline"]()
+    limit = hotline.lines.caller_limit
+    assert limit is not None and limit.attempts == 6
+    ids = ("110101196106080024", BEIJING_72, UNKNOWN[0], "310104194809300043")
+
+    def call(phone: str, id_number: str, passwords: list[str]) -> list[tuple[str, ...]]:
+        engine = Engine(hotline, store, caller=phone)
+        with store.held():
+            state, _ = engine.start("+861012393", clock())
+            engine.step(state, Keys("1"), clock())
+            engine.step(state, Keys(id_number), clock())
+            return [engine.step(state, Keys(keys), clock()).says for keys in passwords]
+
+    phone = "+8613812345678"
+    # Two wrong passwords on each of three IDs: no ID is locked, but the number has used its six.
+    assert call(phone, ids[0], ["000000", "000001"]) == [(wrong(2),), (wrong(1),)]
+    assert call(phone, ids[1], ["000000", "000001"]) == [(wrong(2),), (wrong(1),)]
+    heard = call(phone, ids[2], ["000000", "000001"])
+    assert heard[0] == (wrong(1),), "the number's last attempt is told as the last"
+    # Monday 10:00 on the Beijing line: agents answer, so the caller is told how to reach one.
+    assert heard[1] == (MESSAGES.caller_locked, MESSAGES.caller_locked_agent, MAIN_SHORT)
+    assert not any(store.is_locked(id_number) for id_number in ids)
+    # Even the right password is no longer checked from that number; from another number it is.
+    assert call(phone, BEIJING_72, [PASSWORD_72])[0][0] == MESSAGES.caller_locked
+    assert call("+8613887654321", BEIJING_72, [PASSWORD_72])[0][0] == MESSAGES.verified
+    # Outside agent hours the caller hears the hours instead of the agent key.
+    clock.advance(hours=12)
+    assert call(phone, ids[3], ["333333"])[0][1].startswith(MESSAGES.agent_closed.split("{")[0])
+    # The window passes and the number may try again.
+    clock.advance(hours=24)
+    assert call(phone, BEIJING_72, [PASSWORD_72])[0][0] == MESSAGES.verified
