@@ -26,7 +26,7 @@ from .menus import make_prompts
 TOKEN = "bench-auth-token"
 BASE = "http://localhost"
 # Every storage entry point a webhook step uses; the time inside the outermost one is storage time.
-STORE_METHODS = ("held", "transaction", "load_call", "account", "is_locked", "record_failure", "clear_failures",
+STORE_METHODS = ("held", "transaction", "load_call", "account", "is_locked", "attempt_password",
                  "failures_since", "end_call")
 
 

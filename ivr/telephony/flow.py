@@ -47,6 +47,12 @@ def called_number(form: MultiDict) -> str:
     return values[0] if len(values) == 1 and PHONE.match(values[0]) else ""
 
 
+def calling_number(form: MultiDict) -> str:
+    """The caller's number (Twilio's From), for the limit on wrong passwords per number; empty when garbled."""
+    values = form.getlist("From")
+    return values[0] if len(values) == 1 and PHONE.match(values[0]) else ""
+
+
 def event_from(form: MultiDict, event: str | None):
     if event == "silence":
         return Silence()
@@ -111,7 +117,7 @@ class CallFlow:
     def _step(self, sid: str, form: MultiDict, seq: str | None, event_name: str | None, url) -> str:
         started = time.perf_counter()
         hotline = self.hotline()
-        engine = Engine(hotline, self.store)
+        engine = Engine(hotline, self.store, caller=calling_number(form))
         now = self.clock()
         messages = hotline.script.messages
         event = event_from(form, event_name)
@@ -133,7 +139,7 @@ class CallFlow:
                 if isinstance(pinned, str) and pinned and pinned != hotline.version:
                     # The call goes on with the prompts and data it started on, whatever was published since.
                     hotline = self.hotline(pinned)
-                    engine, messages = Engine(hotline, self.store), hotline.script.messages
+                    engine, messages = Engine(hotline, self.store, caller=calling_number(form)), hotline.script.messages
                 try:
                     state = State.from_dict(stored, hotline)
                 except StateError as exc:

@@ -255,3 +255,27 @@ def test_one_number_guessing_across_ids_is_stopped(app, clock):
     # The window passes and the number may try again.
     clock.advance(hours=24)
     assert call(phone, BEIJING_72, [PASSWORD_72])[0][0] == MESSAGES.verified
+
+
+def test_the_limit_per_number_holds_through_signed_webhooks(caller):
+    """The calling number reaches the engine from Twilio's From: guesses across IDs from one phone are stopped."""
+    phone = "+8613811112222"
+
+    def guesses(id_number: str, passwords: list[str]) -> list[list[str]]:
+        c = caller(from_=phone)
+        c.dial()
+        c.press("1")
+        c.press(id_number + "#")
+        return [c.press(password + "#") for password in passwords]
+
+    guesses("110101196106080024", ["000000", "000001"])
+    guesses("310104194809300043", ["000000", "000001"])
+    last = guesses("500103197911020032", ["000000", "000001"])
+    assert last[1][0] == MESSAGES.caller_locked
+    # The right password of another ID is no longer checked from this number, but is from another phone.
+    assert guesses(BEIJING_72, [PASSWORD_72])[0][0] == MESSAGES.caller_locked
+    other = caller(from_="+8613833334444")
+    other.dial()
+    other.press("1")
+    other.press(BEIJING_72 + "#")
+    assert other.press(PASSWORD_72 + "#")[0] == MESSAGES.verified
