@@ -259,10 +259,11 @@ def _check_option(nodes: dict, name: str, node, key: str, target, global_keys: d
     go = target.go if isinstance(target, Goto) else target
     if go not in ACTIONS:
         return problems + _missing(nodes, go, path, located)
-    owners = [kind for kind in answers.KINDS.values() if go in kind.actions]
-    if owners and not (isinstance(node, AnswerNode) and node.answer in {kind.name for kind in owners}):
-        problems.append(SourceError(located.mark(path), "action_here", where=_where(path), action=go,
-                                    kinds=", ".join(kind.name for kind in owners)))
+    owners = [kind.name for kind in answers.KINDS.values() if go in kind.actions]
+    answer = node.answer if isinstance(node, AnswerNode) else None
+    # In a node of an unknown kind, the kind is the mistake (reported with the node), not its keys.
+    if owners and answer not in owners and (answer is None or answer in answers.KINDS):
+        problems.append(SourceError(located.mark(path), "action_here", where=_where(path), action=go, kinds=", ".join(owners)))
     return problems
 
 
