@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ivr.core import answers
 from ivr.core.script import (
     ACTIONS,
     AnswerNode,
@@ -26,14 +27,10 @@ class Edge:
 def edges(model: ScriptModel) -> list[Edge]:
     """Every way a call moves from one node to another, in file order."""
     found = []
-    nodes = model.nodes
-    for name, node in nodes.items():
+    for name, node in model.nodes.items():
+        kind = answers.KINDS.get(node.answer) if isinstance(node, AnswerNode) else None
         for key, target in getattr(node, "options", {}).items():
-            go = target.go if isinstance(target, Goto) else target
-            if go == "other_region" and isinstance(node, AnswerNode) and "region" in node.collect:
-                found.append(Edge(name, node.collect["region"], key, "key"))
-            else:
-                found.append(Edge(name, go, key, "key"))
+            found.append(Edge(name, _option_target(node, kind, target), key, "key"))
         if isinstance(node, (InputNode, SayNode)) and node.next:
             found.append(Edge(name, node.next, "next", "next"))
         if isinstance(node, InputNode) and node.collect == "password":
@@ -42,9 +39,16 @@ def edges(model: ScriptModel) -> list[Edge]:
         if isinstance(node, AnswerNode):
             for slot, target in node.collect.items():
                 found.append(Edge(name, target, slot, "collect"))
-            if node.requires == "identity":
+            if node.requires == "identity" or (kind is not None and kind.verified_caller):
                 found.append(Edge(name, model.settings.identify, "identity", "identity"))
     return found
+
+
+def _option_target(node, kind, target) -> str:
+    """Where an option leads: its node or action, or the collect node an answer kind's own action asks again."""
+    go = target.go if isinstance(target, Goto) else target
+    slot = kind.actions.get(go) if kind is not None else None
+    return node.collect.get(slot, go) if slot is not None else go
 
 
 def reachable(model: ScriptModel) -> set[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from ivr.content.yamlsource import Located, Mark, SourceError, read
+from ivr.core import answers
 from ivr.core.reading import Reader
 from ivr.core.script import (
     ACTIONS,
@@ -18,11 +19,12 @@ from ivr.core.script import (
     Goto,
     InputNode,
     MenuNode,
-    Placeholders,
     SayNode,
     Script,
     ScriptModel,
+    script_model,
 )
+from ivr.core.templates import Placeholders
 
 
 def load_script(folder: Path) -> Script:
@@ -46,7 +48,7 @@ def validate(folder: Path) -> tuple[ScriptModel | None, Located | None, list[Sou
     except SourceError as error:
         return None, None, [error]
     try:
-        model = ScriptModel.model_validate(merged)
+        model = script_model().model_validate(merged)
     except ValidationError as exc:
         return None, located, [_explain(error, merged, located) for error in exc.errors()]
     problems = []
@@ -179,7 +181,7 @@ def _yaml_word(value) -> str:
 
 def _fields_near(path: tuple, data) -> list[str]:
     """The field names the model allows at path, for did-you-mean suggestions."""
-    model = ScriptModel
+    model = script_model()
     current = data
     for part in path:
         current = current.get(part) if isinstance(current, dict) else None
@@ -207,57 +209,93 @@ _NODE_MODELS = {"menu": MenuNode, "input": InputNode, "answer": AnswerNode, "say
 
 
 def _check_references(model: ScriptModel, located: Located) -> list[SourceError]:
-    problems = []
+    """Every name that must lead somewhere does, and every node has what its type and kind need."""
     nodes = model.nodes
+    problems = _missing(nodes, model.settings.start, ("settings", "start"), located)
+    problems += _missing(nodes, model.settings.identify, ("settings", "identify"), located)
+    problems += _converted_keys(located)
+    global_keys = _global_keys(model, located, problems)
+    for name, node in nodes.items():
+        for key, target in getattr(node, "options", {}).items():
+            problems += _check_option(nodes, name, node, key, target, global_keys, located)
+        if isinstance(node, (InputNode, SayNode)) and node.next is not None:
+            problems += _missing(nodes, node.next, ("nodes", name, "next"), located)
+        if isinstance(node, InputNode):
+            problems += _check_input(name, node, located)
+        if isinstance(node, AnswerNode):
+            problems += _check_answer(nodes, name, node, located)
+    return problems
+
+
+def _missing(nodes: dict, target: str, path: tuple, located: Located) -> list[SourceError]:
+    if target in nodes:
+        return []
+    return [SourceError(located.mark(path), "no_such_node", where=_where(path), target=target,
+                        suggest=_suggest(target, list(nodes) + list(ACTIONS)))]
+
+
+def _converted_keys(located: Located) -> list[SourceError]:
+    # 04: becomes the key "4" without a word; the operator must see that it is not what was typed.
+    return [SourceError(conversion.mark, "converted_value", where=_where(path[:3]), text=conversion.text, value=conversion.value)
+            for path, conversion in located.conversions.items()
+            if len(path) == 4 and path[0] == "nodes" and path[2] == "options"]
+
+
+def _global_keys(model: ScriptModel, located: Located, problems: list[SourceError]) -> dict[str, str]:
+    """The global keys by key, noting a clash between them in problems."""
     keys = model.settings.keys
-
-    def missing(target: str, path: tuple) -> None:
-        if target not in nodes:
-            problems.append(SourceError(located.mark(path), "no_such_node", where=_where(path), target=target,
-                                        suggest=_suggest(target, list(nodes) + list(ACTIONS))))
-
-    missing(model.settings.start, ("settings", "start"))
-    missing(model.settings.identify, ("settings", "identify"))
-    for path, conversion in located.conversions.items():
-        if len(path) == 4 and path[0] == "nodes" and path[2] == "options":
-            # 04: becomes the key "4" without a word; the operator must see that it is not what was typed.
-            problems.append(SourceError(conversion.mark, "converted_value", where=_where(path[:3]), text=conversion.text,
-                                        value=conversion.value))
     global_keys = {keys.repeat: "repeat", keys.agent: "agent", keys.main: "main"}
     if len(global_keys) < 3:
         problems.append(SourceError(located.mark(("settings", "keys")), "global_keys_clash"))
-    for name, node in nodes.items():
-        for key, target in getattr(node, "options", {}).items():
-            path = ("nodes", name, "options", key)
-            if key in global_keys:
-                problems.append(SourceError(located.key_mark(path), "global_key_option", where=f"nodes.{name}.options",
-                                            key=key, role=global_keys[key]))
-            go = target.go if isinstance(target, Goto) else target
-            if go not in ACTIONS:
-                missing(go, path)
-            if go == "other_region" and not (isinstance(node, AnswerNode) and "region" in node.collect):
-                problems.append(SourceError(located.mark(path), "other_region_here", where=_where(path)))
-            if go in ("next_page", "previous_page") and not (isinstance(node, AnswerNode) and node.answer == "payments"):
-                problems.append(SourceError(located.mark(path), "paging_here", where=_where(path), action=go))
-        if isinstance(node, (InputNode, SayNode)) and node.next is not None:
-            missing(node.next, ("nodes", name, "next"))
-        if isinstance(node, InputNode):
-            if node.next is None and node.collect != "password":
-                problems.append(SourceError(located.mark(("nodes", name)), "input_needs_next", where=f"nodes.{name}"))
-            for needed in INPUT_ERRORS[node.collect]:
-                if needed not in node.errors:
-                    problems.append(SourceError(located.mark(("nodes", name, "errors")), "missing_error_sentence",
-                                                where=f"nodes.{name}.errors", name=needed))
-            wrong = node.errors.get("wrong")
-            if node.collect == "password" and wrong is not None and "remaining" not in (placeholders_in(wrong) or ()):
-                problems.append(SourceError(located.mark(("nodes", name, "errors", "wrong")), "placeholder_not_said",
-                                            where=f"nodes.{name}.errors.wrong", name="remaining"))
-        if isinstance(node, AnswerNode):
-            for slot, target in node.collect.items():
-                missing(target, ("nodes", name, "collect", slot))
-            for slot in ("region", "age") if node.answer == "rebate" else ():
-                if slot not in node.collect:
-                    problems.append(SourceError(located.mark(("nodes", name)), "rebate_needs_collect", where=f"nodes.{name}", slot=slot))
+    return global_keys
+
+
+def _check_option(nodes: dict, name: str, node, key: str, target, global_keys: dict, located: Located) -> list[SourceError]:
+    path = ("nodes", name, "options", key)
+    problems = []
+    if key in global_keys:
+        problems.append(SourceError(located.key_mark(path), "global_key_option", where=f"nodes.{name}.options",
+                                    key=key, role=global_keys[key]))
+    go = target.go if isinstance(target, Goto) else target
+    if go not in ACTIONS:
+        return problems + _missing(nodes, go, path, located)
+    owners = [kind.name for kind in answers.KINDS.values() if go in kind.actions]
+    answer = node.answer if isinstance(node, AnswerNode) else None
+    # In a node of an unknown kind, the kind is the mistake (reported with the node), not its keys.
+    if owners and answer not in owners and (answer is None or answer in answers.KINDS):
+        problems.append(SourceError(located.mark(path), "action_here", where=_where(path), action=go, kinds=", ".join(owners)))
+    return problems
+
+
+def _check_input(name: str, node: InputNode, located: Located) -> list[SourceError]:
+    problems = []
+    if node.next is None and node.collect != "password":
+        problems.append(SourceError(located.mark(("nodes", name)), "input_needs_next", where=f"nodes.{name}"))
+    for needed in INPUT_ERRORS[node.collect]:
+        if needed not in node.errors:
+            problems.append(SourceError(located.mark(("nodes", name, "errors")), "missing_error_sentence",
+                                        where=f"nodes.{name}.errors", name=needed))
+    wrong = node.errors.get("wrong")
+    if node.collect == "password" and wrong is not None and "remaining" not in (placeholders_in(wrong) or ()):
+        problems.append(SourceError(located.mark(("nodes", name, "errors", "wrong")), "placeholder_not_said",
+                                    where=f"nodes.{name}.errors.wrong", name="remaining"))
+    return problems
+
+
+def _check_answer(nodes: dict, name: str, node: AnswerNode, located: Located) -> list[SourceError]:
+    """The answer names a registered kind, and its node names a collect node for every slot the kind may ask for."""
+    kind = answers.KINDS.get(node.answer)
+    if kind is None:
+        path = ("nodes", name, "answer")
+        return [SourceError(located.mark(path), "unknown_answer", where=_where(path), name=node.answer,
+                            kinds=", ".join(answers.KINDS), suggest=_suggest(node.answer, answers.KINDS))]
+    problems = []
+    for slot, target in node.collect.items():
+        problems += _missing(nodes, target, ("nodes", name, "collect", slot), located)
+    for slot in kind.collects:
+        if slot not in node.collect:
+            problems.append(SourceError(located.mark(("nodes", name)), "answer_needs_collect", where=f"nodes.{name}",
+                                        kind=kind.name, slot=slot))
     return problems
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 from ivr.core import answers
-from ivr.core.accounts import Account
+from ivr.core.answers import IDENTITY, Ask, Context, Spoken
 from ivr.core.events import DialEnded, Event, Silence
 from ivr.core.hotline import Hotline
 from ivr.core.idnumber import check as check_id
 from ivr.core.idnumber import normalize as normalize_id
 from ivr.core.ports import Backend, Limit
-from ivr.core.regions import needs_age, normalise_area_code
+from ivr.core.regions import normalise_area_code
 from ivr.core.replies import Dial, Gather, Hangup, Reply
 from ivr.core.script import AnswerNode, Goto, InputNode, MenuNode, SayNode
 from ivr.core.state import State
@@ -76,8 +76,8 @@ class Engine:
         arriving = name != state.node
         if arriving:
             state.noinput = state.nomatch = 0
-            if isinstance(node, AnswerNode) and node.answer == "payments":
-                state.slots.pop("page", None)
+            if isinstance(node, AnswerNode):
+                answers.kind(node.answer).arrive(state.slots)
         state.node = name
         if isinstance(node, MenuNode):
             first = name not in state.heard
@@ -112,12 +112,9 @@ class Engine:
             return self._agent(state, now, says)
         if target == "goodbye":
             return Reply(tuple(says) + (self.messages.goodbye,), Hangup(), state.node)
-        if target in ("next_page", "previous_page"):
-            return self._page(state, now, says, 1 if target == "next_page" else -1)
-        if target == "other_region":
-            node = self.script.nodes[state.node]
-            state.slots = {"own": False}
-            return self._enter(state, node.collect["region"], now, says)
+        node = self.script.nodes[state.node]
+        if isinstance(node, AnswerNode) and target in answers.KINDS[node.answer].actions:
+            return self._act(state, node, target, now, says)
         return self._enter(state, target, now, says)
 
     def _slot_value(self, state: State, slot: str, value: str):
@@ -224,58 +221,43 @@ class Engine:
             then = self.messages.agent_closed.format(hours=self._hours(line))
         return self._main(state, now, [self.messages.caller_locked, then])
 
-    # Answers.
+    # Answers: the node's kind says what it needs and what it says; the engine fetches the one and speaks the other.
 
     def _answer(self, state: State, name: str, node: AnswerNode, now: dt.datetime, says: list[str]) -> Reply:
-        # Only the payment records answer reads the records, the largest part of an account.
-        wanted = node.answer == "payments"
-        account = self.backend.account(state.verified, records=wanted) if state.verified else None
-        if node.requires == "identity" and account is None:
-            state.return_to = name
-            return self._enter(state, self.settings.identify, now, says)
-        hint = ""
-        if node.answer == "balance":
-            body = answers.balance(self.script, account)
-        elif node.answer == "payments":
-            page = answers.payments(self.script, account, state.slots.get("page", 0))
-            state.slots["page"] = page.number
-            body, hint = page.sentences, answers.page_hint(self.script, page)
-        else:
-            body = self._rebate(state, node, account, now)
-            if isinstance(body, Reply):
-                return body
-        says.extend(body)
-        says.append(hint + self._fill(state, node.after))
+        kind = answers.kind(node.answer)
+        call = self._context(state, node, now)
+        if (kind.verified_caller or node.requires == IDENTITY) and call.account is None:
+            return self._ask(state, name, node, Ask(IDENTITY), now, says)
+        return self._say(state, name, node, kind.speak(call), now, says)
+
+    def _act(self, state: State, node: AnswerNode, action: str, now: dt.datetime, says: list[str]) -> Reply:
+        """One of the answer kind's own actions, such as paging."""
+        outcome = answers.kind(node.answer).act(self._context(state, node, now), action)
+        if outcome is None:
+            return self._enter(state, state.node, now, says)
+        return self._say(state, state.node, node, outcome, now, says)
+
+    def _say(self, state: State, name: str, node: AnswerNode, outcome: Spoken | Ask, now: dt.datetime, says: list[str]) -> Reply:
+        if isinstance(outcome, Ask):
+            return self._ask(state, name, node, outcome, now, says)
+        says.extend(outcome.sentences)
+        says.append(outcome.hint + self._fill(state, node.after))
         return self._menu_gather(says, name)
 
-    def _rebate(self, state: State, node: AnswerNode, account: Account | None, now: dt.datetime):
-        slots = state.slots
-        regions = self.hotline.regions
-        if "region" not in slots and "code" not in slots:
-            if account is not None and account.is_retiree and slots.get("own", True):
-                return answers.rebate_own(self.script, regions, account, self._today(now))
-            return self._enter(state, node.collect["region"], now, [])
-        if "code" in slots:
-            return answers.rebate_unknown(self.script, regions, slots["code"])
-        region = regions.get(slots["region"])
-        if needs_age(region) and "age" not in slots:
-            return self._enter(state, node.collect["age"], now, [])
-        return answers.rebate_chosen(self.script, region, slots.get("age"))
+    def _ask(self, state: State, name: str, node: AnswerNode, ask: Ask, now: dt.datetime, says: list[str]) -> Reply:
+        """Go and fetch what the answer needs; the node that collects it comes back to the answer."""
+        if ask.slot == IDENTITY:
+            state.return_to = name
+            return self._enter(state, self.settings.identify, now, says)
+        return self._enter(state, node.collect[ask.slot], now, says)
 
-    def _page(self, state: State, now: dt.datetime, says: list[str], direction: int) -> Reply:
-        node = self.script.nodes[state.node]
-        account = self.backend.account(state.verified) if state.verified else None
-        if account is None:
-            return self._enter(state, state.node, now, says)
-        current = state.slots.get("page", 0)
-        wanted = current + direction
-        if wanted < 0 or wanted >= answers.page_count(self.script, account):
-            edge = self.messages.first_page if wanted < 0 else self.messages.last_page
-            page = answers.payments(self.script, account, current)
-            hint = answers.page_hint(self.script, page) + self._fill(state, node.after)
-            return self._menu_gather(says + [edge, hint], state.node)
-        state.slots["page"] = wanted
-        return self._enter(state, state.node, now, says)
+    def _context(self, state: State, node: AnswerNode, now: dt.datetime) -> Context:
+        records = answers.KINDS[node.answer].records
+
+        def load():
+            return self.backend.account(state.verified, records=records) if state.verified else None
+
+        return Context(self.script, self.hotline.regions, node, state.slots, self._today(now), load)
 
     # The human agent.
 

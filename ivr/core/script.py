@@ -4,37 +4,39 @@ Reading them from prompts/*.yaml, with file:line errors, is ivr.content.prompts'
 
 from __future__ import annotations
 
+from collections.abc import Set
+from functools import cache
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
+from ivr.core import answers as answer_kinds
 from ivr.core.reading import Reader
+from ivr.core.templates import Model, Said, Template
 
-# Targets a menu option may name besides a node.
-ACTIONS = ("repeat", "main", "agent", "goodbye", "next_page", "previous_page", "other_region")
+# Targets a menu option may name besides a node, whatever the node; answer kinds add their own (payments' paging).
+GLOBAL_ACTIONS = ("repeat", "main", "agent", "goodbye")
 SECTIONS = ("settings", "nodes", "messages", "answers", "reading")
 
 
-class Placeholders:
-    """Annotation metadata: the {names} a template may use, and those it must say."""
+class _Actions(Set):
+    """Every action an option may name: the global ones, then those of each registered answer kind, as they are now."""
 
-    def __init__(self, *names: str, required: tuple[str, ...] = ()):
-        self.names = frozenset(names) | frozenset(required)
-        self.required = frozenset(required)
+    def _all(self) -> list[str]:
+        return list(GLOBAL_ACTIONS) + answer_kinds.all_actions()
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __contains__(self, target) -> bool:
+        return target in self._all()
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
-def Template(*names: str, required: tuple[str, ...] = ()):
-    return Annotated[str, Placeholders(*names, required=required)]
-
-
-def Said(*names: str):
-    """A template that must say every one of its placeholders: the answer the caller asked for."""
-    return Template(required=names)
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+ACTIONS = _Actions()
 
 
 class Timeouts(Model):
@@ -139,7 +141,8 @@ class InputNode(_Node):
 
 class AnswerNode(_Node):
     type: Literal["answer"]
-    answer: Literal["balance", "payments", "rebate"]
+    # A registered answer kind (ivr.core.answers); the content checks name an unknown one at its line.
+    answer: str
     requires: Literal["identity"] | None = None
     collect: dict[Literal["region", "age"], str] = {}
     after: Template(*NODE_PROMPT)
@@ -195,63 +198,26 @@ class Messages(Model):
     restarted: str
 
 
-class BalanceAnswers(Model):
-    text: Said("as_of", "balance")
-    last_credit: Said("date", "amount")
-    resident: str
-
-
-class PaymentAnswers(Model):
-    total: Said("years", "months")
-    total_whole_years: Said("years")
-    gaps: Said("count")
-    none: str
-    month: Template("base", "employer", "credited", required=("month", "individual"))
-    unpaid: Said("month")
-    year: Said("year", "individual")
-    page: Template("pages", required=("page",))
-    next_hint: str
-    previous_hint: str
-
-
-class RebateAnswers(Model):
-    own: Template("age", required=("region",))
-    region: Said("region")
-    fixed: Said("amount")
-    age_tiered: Said("tier", "amount")
-    age_tiered_yearly: Template("monthly", required=("tier", "amount"))
-    pension_share: Template("pension", required=("rate", "amount"))
-    annual_lump_sum: Said("amount")
-    own_pension_share: Said("rate")
-    own_pension_amount: Said("amount")
-    deduction: Template("what", "amount", required=("net",))
-    assumption: str
-    tier_below: Said("age")
-    tier_from: Said("age")
-    tier_between: Said("low", "high")
-    credit_month_by: Said("day")
-    credit_month_on: Said("day")
-    credit_month_around: Said("day")
-    credit_year: Said("date")
-    credit_year_by: Said("date")
-    credit_year_around: Said("date")
-    who: str
-    unknown_area: Template("code")
-    national: Template("low", "pension", "amount", required=("high",))
-
-
-class Answers(Model):
-    balance: BalanceAnswers
-    payments: PaymentAnswers
-    rebate: RebateAnswers
-
-
 class ScriptModel(Model):
+    """The prompts as validated; validate with script_model(), whose `answers` has each registered kind's section."""
+
     settings: Settings
     nodes: dict[str, Node] = Field(min_length=1)
     messages: Messages
-    answers: Answers
+    answers: Model
     reading: dict
+
+
+def script_model() -> type[ScriptModel]:
+    """The script's model for the answer kinds registered now: one `answers` section per kind with templates."""
+    return _script_model(tuple(answer_kinds.KINDS.items()))
+
+
+@cache
+def _script_model(kinds: tuple) -> type[ScriptModel]:
+    sections = {name: (kind.Templates, ...) for name, kind in kinds if kind.Templates is not None}
+    answers = create_model("Answers", __base__=Model, **sections)
+    return create_model("ScriptModel", __base__=ScriptModel, answers=(answers, ...))
 
 
 class Script:

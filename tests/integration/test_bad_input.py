@@ -125,12 +125,12 @@ def test_a_tampered_state_is_refused_and_the_call_restarts(app, caller, tamper):
 
 
 def test_an_unexpected_error_becomes_an_apology_and_the_main_menu(app, caller, monkeypatch):
-    from ivr.core import answers
+    from ivr.core.answers import rebate
 
     def broken(*args, **kwargs):
         raise RuntimeError("backend exploded")
 
-    monkeypatch.setattr(answers, "rebate_chosen", broken)
+    monkeypatch.setattr(rebate, "chosen", broken)
     c = caller()
     c.dial()
     c.press("3")

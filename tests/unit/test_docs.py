@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ivr.core import script
+from ivr.core import answers, script
 from ivr.tools import scenarios
 
 GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "operators.md").read_text(encoding="utf-8")
@@ -62,6 +62,12 @@ def test_every_node_field_and_value_is_described():
     for model in NODE_MODELS + [script.Goto]:
         missing |= (fields(model) | literals(model)) - DOCUMENTED
     assert missing == set()
+
+
+def test_every_answer_kind_with_its_actions_and_slots_is_described():
+    assert {"balance", "payments", "rebate"} <= set(answers.KINDS)
+    for kind in answers.KINDS.values():
+        assert {kind.name, *kind.actions, *kind.collects} - DOCUMENTED == set(), kind.name
 
 
 def test_every_action_section_and_setting_is_described():

@@ -1,0 +1,160 @@
+"""What a retiree's personal account is credited each month, by region and age: the caller's own when a verified
+retiree calls, otherwise the region (and age) the caller keys in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ivr.core.accounts import Account
+from ivr.core.answers import AnswerKind, Ask, Context, Spoken, register
+from ivr.core.idnumber import age_on
+from ivr.core.regions import Region, RegionBook, needs_age, quote
+from ivr.core.templates import Model, Said, Template
+
+
+class RebateAnswers(Model):
+    own: Template("age", required=("region",))
+    region: Said("region")
+    fixed: Said("amount")
+    age_tiered: Said("tier", "amount")
+    age_tiered_yearly: Template("monthly", required=("tier", "amount"))
+    pension_share: Template("pension", required=("rate", "amount"))
+    annual_lump_sum: Said("amount")
+    own_pension_share: Said("rate")
+    own_pension_amount: Said("amount")
+    deduction: Template("what", "amount", required=("net",))
+    assumption: str
+    tier_below: Said("age")
+    tier_from: Said("age")
+    tier_between: Said("low", "high")
+    credit_month_by: Said("day")
+    credit_month_on: Said("day")
+    credit_month_around: Said("day")
+    credit_year: Said("date")
+    credit_year_by: Said("date")
+    credit_year_around: Said("date")
+    who: str
+    unknown_area: Template("code")
+    national: Template("low", "pension", "amount", required=("high",))
+
+
+@register
+class Rebate(AnswerKind):
+    name = "rebate"
+    Templates = RebateAnswers
+    collects = ("region", "age")
+    actions = {"other_region": "region"}
+
+    def speak(self, call: Context) -> Spoken | Ask:
+        slots = call.slots
+        if "region" not in slots and "code" not in slots:
+            account = call.account
+            if account is not None and account.is_retiree and slots.get("own", True):
+                return Spoken(own(call.script, call.regions, account, call.today))
+            return Ask("region")
+        if "code" in slots:
+            return Spoken(unknown(call.script, call.regions, slots["code"]))
+        region = call.regions.get(slots["region"])
+        if needs_age(region) and "age" not in slots:
+            return Ask("age")
+        return Spoken(chosen(call.script, region, slots.get("age")))
+
+    def act(self, call: Context, action: str) -> Ask:
+        # Another region: forget the one chosen, and do not fall back on the caller's own.
+        call.slots.clear()
+        call.slots["own"] = False
+        return Ask("region")
+
+
+def for_region(script, region: Region, age: int | None, own_pension: Decimal | None = None) -> list[str]:
+    """The rule of one region, with the amount for this age where the rule depends on age."""
+    words = script.answers.rebate
+    read = script.reader
+    rule = region.rule
+    q = quote(region, age, own_pension)
+    spoken = _form_words(script, q, rule)
+    for deduction in rule.deductions:
+        if q.net_monthly is not None:
+            spoken.append(words.deduction.format(what=deduction.what, amount=read.amount(deduction.amount), net=read.amount(q.net_monthly)))
+    if q.average_pension is not None and q.average_pension.assumption and q.form == "pension_share":
+        spoken.append(words.assumption)
+    if rule.credit is not None:
+        spoken.append(_credit_words(script, rule.credit))
+    spoken.append(words.who)
+    return spoken
+
+
+def _form_words(script, q, rule) -> list[str]:
+    """The sentences of the rule's form: how much, and how it is worked out."""
+    words = script.answers.rebate
+    read = script.reader
+    if q.form == "fixed":
+        return [words.fixed.format(amount=read.amount(q.gross))]
+    if q.form == "age_tiered":
+        tier = _tier_words(script, q.tier, rule.tiers)
+        if rule.period == "year":
+            return [words.age_tiered_yearly.format(tier=tier, amount=read.amount(q.gross), monthly=read.amount(q.monthly))]
+        return [words.age_tiered.format(tier=tier, amount=read.amount(q.gross))]
+    if q.form == "pension_share":
+        return [words.pension_share.format(
+            rate=read.percent(q.rate), pension=read.amount(q.average_pension.amount), amount=read.amount(q.monthly)
+        )]
+    if q.form == "annual_lump_sum":
+        return [words.annual_lump_sum.format(amount=read.amount(q.gross))]
+    if q.form == "own_pension_share":
+        spoken = [words.own_pension_share.format(rate=read.percent(q.rate))]
+        if q.gross is not None:
+            spoken.append(words.own_pension_amount.format(amount=read.amount(q.gross)))
+        return spoken
+    return []
+
+
+def own(script, book: RegionBook, account: Account, today: dt.date) -> list[str]:
+    """A verified retiree's own rule: their region, their age and, where the rule uses it, their pension."""
+    region = book.get(account.region)
+    age = age_on(account.id_number, today)
+    opening = script.answers.rebate.own.format(region=region.name, age=script.reader.integer(age))
+    return [opening] + for_region(script, region, age, account.pension)
+
+
+def chosen(script, region: Region, age: int | None) -> list[str]:
+    return [script.answers.rebate.region.format(region=region.name)] + for_region(script, region, age)
+
+
+def unknown(script, book: RegionBook, code: str) -> list[str]:
+    """No rule for this area code: say so, then the national rule with the seeds' worked example."""
+    words = script.answers.rebate
+    read = script.reader
+    national = book.national
+    q = quote(national, None)
+    return [
+        words.unknown_area.format(code=read.digits(code)),
+        words.national.format(
+            low=read.percent(national.rule.rate_low),
+            high=read.percent(national.rule.rate),
+            pension=read.amount(national.rule.average_pension.amount),
+            amount=read.amount(q.monthly),
+        ),
+        words.who,
+    ]
+
+
+def _tier_words(script, tier, tiers) -> str:
+    words = script.answers.rebate
+    read = script.reader
+    if tier.to_age is None:
+        return words.tier_from.format(age=read.integer(tier.from_age))
+    if tier.from_age == 0 or tier is tiers[0]:
+        return words.tier_below.format(age=read.integer(tier.to_age + 1))
+    return words.tier_between.format(low=read.integer(tier.from_age), high=read.integer(tier.to_age))
+
+
+def _credit_words(script, credit) -> str:
+    words = script.answers.rebate
+    read = script.reader
+    if credit.every == "year":
+        template = {"by": words.credit_year_by, "on": words.credit_year, "around": words.credit_year_around}[credit.when]
+        return template.format(date=read.month_day(credit.month or 1, credit.day))
+    template = {"by": words.credit_month_by, "on": words.credit_month_on, "around": words.credit_month_around}[credit.when]
+    return template.format(day=read.integer(credit.day))
