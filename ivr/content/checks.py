@@ -50,12 +50,16 @@ def check(prompts: Path, data: Path) -> Report:
     model, located, problems = validate(Path(prompts))
     if model is not None:
         problems += script_warnings(model, located)
-    book, region_problems = check_regions(Path(data) / "regions.yaml")
-    problems += region_problems
+    return Report(problems + check_data(Path(data)))
+
+
+def check_data(data: Path) -> list[SourceError]:
+    """Every problem in data/regions.yaml, lines.yaml and accounts.yaml."""
+    book, problems = check_regions(data / "regions.yaml")
     # Region names are checked only when regions.yaml could be read, so that one mistake is not told three times.
-    problems += check_lines(Path(data) / "lines.yaml", set(book.regions) if book else None)[1]
-    problems += check_accounts(Path(data) / "accounts.yaml", set(book.regions) | {NATIONAL} if book else None)[1]
-    return Report(problems)
+    problems += check_lines(data / "lines.yaml", set(book.regions) if book else None)[1]
+    problems += check_accounts(data / "accounts.yaml", set(book.regions) | {NATIONAL} if book else None)[1]
+    return problems
 
 
 def script_warnings(model: ScriptModel, located: Located) -> list[SourceError]:

@@ -98,12 +98,31 @@ class Located:
 # Limits on what one operator's file may cost to read. The largest shipped file is about 30 kB; a file beyond
 # these is a mistake or an attack ("billion laughs": nine lines of aliases that expand to a billion values).
 MAX_BYTES = 1_000_000
-MAX_ALIAS_VALUES = 10_000
+MAX_ALIAS_VALUES = 2_000
 MAX_DEPTH = 50
+_OPENING_RUN = re.compile(r"(?:[\[{]\s*){%d}" % (MAX_DEPTH + 1))
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark):
+        self.mark = mark
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys, which PyYAML would otherwise let the last one win."""
+    """SafeLoader that stops at MAX_DEPTH levels of nesting (duplicate keys are refused while building)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        # PyYAML composes nested values recursively; thousands of brackets would take seconds to hit Python's
+        # recursion limit, so the depth is capped here, at the value that goes too deep.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class _TrueFalseLoader(_Loader):
@@ -165,6 +184,10 @@ def parse(text: str, file: str, true_false_only: bool = False) -> Located:
     """Parse YAML text that came from file."""
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise SourceError(Mark(file, 1, 1), "too_big", size=len(text.encode("utf-8")), limit=MAX_BYTES)
+    brackets = _OPENING_RUN.search(text)
+    if brackets:
+        # PyYAML's scanner looks far ahead inside brackets, which costs about a second for a line of them.
+        raise SourceError(_text_mark(text, brackets.start() + MAX_DEPTH, file), "too_deep", limit=MAX_DEPTH)
     try:
         root = yaml.compose(text, Loader=_TrueFalseLoader if true_false_only else _Loader)
     except yaml.MarkedYAMLError as exc:
@@ -174,9 +197,8 @@ def parse(text: str, file: str, true_false_only: bool = False) -> Located:
                           if isinstance(exc.character, int) else repr(exc.character)) from None
     except yaml.YAMLError as exc:
         raise SourceError(Mark(file, 1, 1), "yaml_syntax", problem=str(exc)) from None
-    except RecursionError:
-        # PyYAML composes nested brackets recursively; thousands of them exhaust the stack.
-        raise SourceError(Mark(file, 1, 1), "too_deep", limit=MAX_DEPTH) from None
+    except _TooDeep as exc:
+        raise SourceError(Mark(file, exc.mark.line + 1, exc.mark.column + 1), "too_deep", limit=MAX_DEPTH) from None
     if root is None:
         return Located({}, {(): Mark(file, 1, 1)}, {}, {})
     builder = _Builder(file)
