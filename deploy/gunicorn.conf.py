@@ -6,6 +6,7 @@ the deployment and the benchmark run the app under the same server settings.
 
 import os
 import shutil
+import sys
 import tempfile
 
 bind = "0.0.0.0:8000"
@@ -40,13 +41,31 @@ if os.environ.get("IVR_LOG_FORMAT") == "json":
 
 
 def on_starting(server):
-    """Start from an empty metrics folder: files left by a previous run would be added to this one's totals."""
+    """Refuse broken prompts or data before any worker starts; start from an empty metrics folder, since files left
+    by a previous run would be added to this one's totals."""
+    _refuse_broken_files()
     folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     os.makedirs(folder, exist_ok=True)
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         if os.path.isfile(path):
             os.unlink(path)
+
+
+def _refuse_broken_files():
+    """Exit with status 2 and the operator's file:line when the app could not start on prompts/ and data/.
+
+    A worker that fails to boot would make gunicorn print a traceback and exit with status 3, or start it again
+    and again; checking once in the master tells the operator what to fix instead.
+    """
+    from ivr.web.startup import startup_problems
+
+    problems = startup_problems()
+    if problems:
+        print("\n".join(problems), file=sys.stderr, flush=True)
+        if _own_metrics_dir:
+            shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+        sys.exit(2)
 
 
 def child_exit(server, worker):

@@ -20,11 +20,16 @@ def _app(**overrides):
     from ivr.storage.passwords import BadPasswordKey
     from ivr.storage.store import BackendUnavailable
 
+    from ivr.content.checks import folders
+    from ivr.content.yamlsource import SourceError
+    from ivr.web.startup import refusal
+
     try:
         return create_app(overrides or None)
-    except HotlineError as exc:
-        # Operators get file:line and what is wrong, not a traceback.
-        click.echo(f"error: {exc}", err=True)
+    except (HotlineError, SourceError) as exc:
+        # Operators get file:line and what is wrong, in Chinese and English, not a traceback.
+        for line in refusal(*folders(None), exc):
+            click.echo(line, err=True)
         sys.exit(2)
     except BadPasswordKey as exc:
         click.echo(f"error: {exc}", err=True)
@@ -118,12 +123,25 @@ def test_scenarios(path: str | None, verbose: bool) -> None:
 def load_demo(replace: bool) -> None:
     """Load data/accounts.yaml into the database."""
     from ivr.content.accounts import load_accounts
+    from ivr.content.checks import format_problem
+    from ivr.content.yamlsource import SourceError, catalogue
+    from ivr.storage.store import AccountsExist
 
-    app = _app()
+    # This command loads the file itself, so the server's own loading into an empty database is switched off.
+    app = _app(IVR_LOAD_DEMO="0")
     store = app.extensions["ivr.store"]
-    demo = load_accounts(Path(app.config["IVR_DATA"]) / "accounts.yaml", store.passwords)
-    count = store.load_accounts(demo, replace=replace)
-    store.close()
+    try:
+        demo = load_accounts(Path(app.config["IVR_DATA"]) / "accounts.yaml", store.passwords)
+        count = store.load_accounts(demo, replace=replace)
+    except SourceError as exc:
+        click.echo(format_problem(exc), err=True)
+        sys.exit(2)
+    except AccountsExist as exc:
+        words = catalogue()["accounts_exist"]
+        click.echo(f"{words['zh'].format(count=exc.count)}\n{words['en'].format(count=exc.count)}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
     click.echo(f"loaded {count} accounts")
 
 

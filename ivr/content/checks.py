@@ -11,9 +11,12 @@ import yaml
 from pydantic import BaseModel
 
 from ivr.content import menugraph
-from ivr.content.datachecks import check_lines, check_regions
+from ivr.content.accounts import check_accounts
+from ivr.content.lines import check_lines
 from ivr.content.prompts import placeholders_in, validate
+from ivr.content.regions import check_regions
 from ivr.content.yamlsource import Located, SourceError, catalogue
+from ivr.core.regions import NATIONAL
 from ivr.core.script import ScriptModel
 
 VOICES = Path(__file__).resolve().parent / "voices.yaml"
@@ -43,14 +46,20 @@ class Report:
 
 
 def check(prompts: Path, data: Path) -> Report:
-    """Check the prompts folder and the data folder together, as the hotline would load them."""
+    """Check the prompts folder and the data folder together, as the hotline and `ivr load-demo` would load them."""
     model, located, problems = validate(Path(prompts))
     if model is not None:
         problems += script_warnings(model, located)
-    region_problems, region_keys = check_regions(Path(data) / "regions.yaml")
-    problems += region_problems
-    problems += check_lines(Path(data) / "lines.yaml", region_keys)
-    return Report(problems)
+    return Report(problems + check_data(Path(data)))
+
+
+def check_data(data: Path) -> list[SourceError]:
+    """Every problem in data/regions.yaml, lines.yaml and accounts.yaml."""
+    book, problems = check_regions(data / "regions.yaml")
+    # Region names are checked only when regions.yaml could be read, so that one mistake is not told three times.
+    problems += check_lines(data / "lines.yaml", set(book.regions) if book else None)[1]
+    problems += check_accounts(data / "accounts.yaml", set(book.regions) | {NATIONAL} if book else None)[1]
+    return problems
 
 
 def script_warnings(model: ScriptModel, located: Located) -> list[SourceError]:

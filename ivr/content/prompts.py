@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import string
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from ivr.content.yamlsource import Located, Mark, SourceError, read
+from ivr.content.explain import explain, explain_all, suggest, where
+from ivr.content.yamlsource import Located, Mark, SourceError, display_name, read
 from ivr.core import answers
 from ivr.core.reading import Reader
 from ivr.core.script import (
@@ -18,7 +18,6 @@ from ivr.core.script import (
     AnswerNode,
     Goto,
     InputNode,
-    MenuNode,
     SayNode,
     Script,
     ScriptModel,
@@ -50,7 +49,7 @@ def validate(folder: Path) -> tuple[ScriptModel | None, Located | None, list[Sou
     try:
         model = script_model().model_validate(merged)
     except ValidationError as exc:
-        return None, located, [_explain(error, merged, located) for error in exc.errors()]
+        return None, located, explain_all(exc, merged, located, script_model())
     problems = []
     try:
         Reader(model.reading)
@@ -92,120 +91,20 @@ def _merge(folder: Path) -> tuple[dict, Located]:
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    return display_name(path)
 
 
 def _suggest(word, choices) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return close[0] if close else ""
-
-
-# Pydantic's names for the parts of a location that are not in the YAML: union members and validators.
-_TAGS = ("menu", "input", "answer", "say", "str", "Goto", "function-after[_key_text(), str]")
+    return suggest(word, choices)
 
 
 def _explain(error: dict, data, located: Located) -> SourceError:
-    """Turn one pydantic error into a sentence at the line of the offending value."""
-    path: list = []
-    current = data
-    loc = list(error["loc"])
-    for index, part in enumerate(loc):
-        if isinstance(current, dict) and part in current:
-            path.append(part)
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
-            path.append(part)
-            current = current[part]
-        elif index == len(loc) - 1 or part not in _TAGS:
-            # The last part names a missing field; anything else left is a union tag pydantic added.
-            if isinstance(current, dict) and error["type"] == "missing":
-                return SourceError(located.mark(tuple(path)), "missing_field", where=_where(path), field=part)
-    where = _where(path)
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    mark = located.mark(tuple(path))
-    converted = located.conversions.get(tuple(path))
-    if kind == "extra_forbidden":
-        allowed = _fields_near(tuple(path[:-1]), data)
-        return SourceError(located.key_mark(tuple(path)), "unknown_field", where=_where(path[:-1]), field=path[-1],
-                           allowed=", ".join(allowed), suggest=_suggest(path[-1], allowed))
-    if kind == "union_tag_invalid":
-        return SourceError(mark, "unknown_node_type", where=where, suggest=_suggest(current, NODE_TYPES))
-    if kind == "union_tag_not_found":
-        return SourceError(mark, "node_without_type", where=where)
-    if kind == "missing":
-        return SourceError(mark, "missing_value", where=where)
-    if kind == "bool_key":
-        bad = located.conversions.get(tuple(path) + (False,)) or located.conversions.get(tuple(path) + (True,))
-        return SourceError(bad.mark if bad else mark, "bool_key", where=where, text=bad.text if bad else "no")
-    if kind in ("phone_key", "same_key"):
-        return SourceError(mark, kind, where=where, key=ctx.get("key", ""))
-    if converted is not None:
-        return SourceError(converted.mark, "converted_value", where=where, text=converted.text, value=_yaml_word(converted.value))
-    if kind == "literal_error":
-        return SourceError(mark, "not_one_of", where=where, value=current, expected=ctx.get("expected", ""))
-    if kind in ("string_type", "int_type", "int_parsing", "float_type", "float_parsing", "bool_type", "dict_type",
-                "list_type", "model_type", "model_attributes_type", "int_from_float"):
-        return SourceError(mark, "wrong_type", where=where, value=_yaml_word(current), expected=_TYPE_WORDS.get(kind, kind))
-    if kind in ("greater_than_equal", "greater_than"):
-        return SourceError(mark, "too_small", where=where, value=current, limit=ctx.get("ge", ctx.get("gt", "")))
-    if kind in ("less_than_equal", "less_than"):
-        return SourceError(mark, "too_large", where=where, value=current, limit=ctx.get("le", ctx.get("lt", "")))
-    if kind == "string_pattern_mismatch":
-        return SourceError(mark, "not_a_key", where=where, value=current)
-    if kind in ("too_short", "too_long"):
-        return SourceError(mark, "wrong_length", where=where)
-    return SourceError(mark, "invalid_value", where=where, detail=error["msg"])
-
-
-NODE_TYPES = ("menu", "input", "answer", "say")
-_TYPE_WORDS = {
-    "string_type": "text", "int_type": "whole number", "int_parsing": "whole number", "int_from_float": "whole number",
-    "float_type": "number", "float_parsing": "number", "bool_type": "true or false", "dict_type": "mapping",
-    "list_type": "list", "model_type": "mapping", "model_attributes_type": "mapping",
-}
+    """Turn one pydantic error into a sentence at the line of the offending value (see ivr.content.explain)."""
+    return explain(error, data, located, script_model())
 
 
 def _where(path) -> str:
-    return ".".join(str(p) for p in path) or "file"
-
-
-def _yaml_word(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def _fields_near(path: tuple, data) -> list[str]:
-    """The field names the model allows at path, for did-you-mean suggestions."""
-    model = script_model()
-    current = data
-    for part in path:
-        current = current.get(part) if isinstance(current, dict) else None
-        fields = model.model_fields if model else {}
-        if model is not None and part in fields:
-            model = _model_of(fields[part].annotation)
-        elif path and path[0] == "nodes" and len(path) == 2 and isinstance(current, dict):
-            model = _NODE_MODELS.get(current.get("type"))
-        else:
-            model = None
-    return list(model.model_fields) if model is not None else []
-
-
-def _model_of(annotation):
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
-
-
-_NODE_MODELS = {"menu": MenuNode, "input": InputNode, "answer": AnswerNode, "say": SayNode}
+    return where(path)
 
 
 def _check_references(model: ScriptModel, located: Located) -> list[SourceError]:

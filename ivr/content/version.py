@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ivr.content.lines import load_lines
 from ivr.content.prompts import load_script
+from ivr.content.regions import load_regions
 from ivr.content.yamlsource import SourceError
 from ivr.core.hotline import Hotline
-from ivr.core.lines import LineDataError, load_lines
-from ivr.core.regions import RegionBook, RegionDataError
 
 
 class HotlineError(Exception):
@@ -19,8 +19,8 @@ def load_hotline(prompts: Path, data: Path) -> Hotline:
     """Load and cross-check prompts/ and data/; raise HotlineError with a plain message on any problem."""
     try:
         script = load_script(Path(prompts))
-        regions = RegionBook.load(Path(data) / "regions.yaml")
+        regions = load_regions(Path(data) / "regions.yaml")
         lines = load_lines(Path(data) / "lines.yaml", set(regions.regions))
-    except (SourceError, RegionDataError, LineDataError) as exc:
+    except SourceError as exc:
         raise HotlineError(str(exc)) from None
     return Hotline(script, regions, lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -94,81 +95,199 @@ class Located:
         return self.key_marks.get(tuple(path)) or self.mark(path)
 
 
+# Limits on what one operator's file may cost to read. The largest shipped file is about 30 kB; a file beyond
+# these is a mistake or an attack ("billion laughs": nine lines of aliases that expand to a billion values).
+MAX_BYTES = 1_000_000
+MAX_ALIAS_VALUES = 2_000
+MAX_DEPTH = 50
+_OPENING_RUN = re.compile(r"(?:[\[{]\s*){%d}" % (MAX_DEPTH + 1))
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark):
+        self.mark = mark
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys, which PyYAML would otherwise let the last one win."""
+    """SafeLoader that stops at MAX_DEPTH levels of nesting (duplicate keys are refused while building)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        # PyYAML composes nested values recursively; thousands of brackets would take seconds to hit Python's
+        # recursion limit, so the depth is capped here, at the value that goes too deep.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _TrueFalseLoader(_Loader):
+    """Reads only true/false as booleans: YAML 1.1 would turn a word like `on`, `no` or `yes` into one."""
+
+
+_TrueFalseLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_TrueFalseLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _mark(node, file: str) -> Mark:
     return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def read(path: Path, display: str | None = None) -> Located:
-    """Read one YAML file; raise SourceError for syntax errors and duplicate keys."""
+def display_name(path: Path) -> str:
+    """The path as the operator typed it: relative to the working folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read(path: Path, display: str | None = None, true_false_only: bool = False) -> Located:
+    """Read one YAML file; raise SourceError for anything that keeps it from being read, at its line and column.
+
+    true_false_only reads only true/false as booleans, so that words such as `on` stay words (the data files).
+    """
     file = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceError(Mark(file, 1, 1), "not_utf8", reason=exc.reason) from None
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SourceError(Mark(file, 1, 1), "too_big", size=size, limit=MAX_BYTES)
+        raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(Mark(file, 1, 1), "unreadable", reason=exc.strerror or str(exc)) from None
-    return parse(text, file)
-
-
-def parse(text: str, file: str) -> Located:
-    """Parse YAML text that came from file."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(_byte_mark(raw, exc.start, file), "not_utf8", reason=exc.reason) from None
+    return parse(text, file, true_false_only)
+
+
+def _byte_mark(raw: bytes, offset: int, file: str) -> Mark:
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return Mark(file, raw.count(b"\n", 0, offset) + 1, offset - line_start + 1)
+
+
+def _text_mark(text: str, offset: int, file: str) -> Mark:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return Mark(file, text.count("\n", 0, offset) + 1, offset - line_start + 1)
+
+
+def parse(text: str, file: str, true_false_only: bool = False) -> Located:
+    """Parse YAML text that came from file."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise SourceError(Mark(file, 1, 1), "too_big", size=len(text.encode("utf-8")), limit=MAX_BYTES)
+    brackets = _OPENING_RUN.search(text)
+    if brackets:
+        # PyYAML's scanner looks far ahead inside brackets, which costs about a second for a line of them.
+        raise SourceError(_text_mark(text, brackets.start() + MAX_DEPTH, file), "too_deep", limit=MAX_DEPTH)
+    try:
+        root = yaml.compose(text, Loader=_TrueFalseLoader if true_false_only else _Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        opened = exc.context and ("flow" in exc.context or "quoted" in exc.context)
-        if opened and exc.context_mark and exc.problem_mark and exc.context_mark.line < exc.problem_mark.line:
-            # An unclosed bracket or quote is noticed lines later; the mistake is where it was opened.
-            mark = exc.context_mark
-        where = Mark(file, mark.line + 1, mark.column + 1) if mark else Mark(file, 1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise SourceError(where, "yaml_syntax", problem=problem) from None
+        raise _syntax_error(exc, file) from None
+    except yaml.reader.ReaderError as exc:
+        raise SourceError(_text_mark(text, exc.position, file), "yaml_character", character=f"#x{exc.character:04x}"
+                          if isinstance(exc.character, int) else repr(exc.character)) from None
     except yaml.YAMLError as exc:
         raise SourceError(Mark(file, 1, 1), "yaml_syntax", problem=str(exc)) from None
-    marks: dict[tuple, Mark] = {}
-    key_marks: dict[tuple, Mark] = {}
-    conversions: dict[tuple, Conversion] = {}
+    except _TooDeep as exc:
+        raise SourceError(Mark(file, exc.mark.line + 1, exc.mark.column + 1), "too_deep", limit=MAX_DEPTH) from None
     if root is None:
-        return Located({}, {(): Mark(file, 1, 1)}, key_marks, conversions)
-    data = _build(root, (), file, marks, key_marks, conversions)
-    return Located(data, marks, key_marks, conversions)
+        return Located({}, {(): Mark(file, 1, 1)}, {}, {})
+    builder = _Builder(file)
+    data = builder.build(root, ())
+    return Located(data, builder.marks, builder.key_marks, builder.conversions)
 
 
-def _build(node, path: tuple, file: str, marks: dict, key_marks: dict, conversions: dict):
-    marks[path] = _mark(node, file)
-    if isinstance(node, yaml.MappingNode):
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> SourceError:
+    mark = exc.problem_mark or exc.context_mark
+    opened = exc.context and ("flow" in exc.context or "quoted" in exc.context)
+    if opened and exc.context_mark and exc.problem_mark and exc.context_mark.line < exc.problem_mark.line:
+        # An unclosed bracket or quote is noticed lines later; the mistake is where it was opened.
+        mark = exc.context_mark
+    where = Mark(file, mark.line + 1, mark.column + 1) if mark else Mark(file, 1, 1)
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "'\\t'" in problem:
+        return SourceError(where, "tab_indent")
+    if exc.context and "quoted" in exc.context:
+        return SourceError(where, "unclosed_quote")
+    return SourceError(where, "yaml_syntax", problem=problem)
+
+
+class _Builder:
+    """Turns composed YAML nodes into plain data, noting where each value stands and refusing runaway aliases.
+
+    An alias is the same node met again; it is built again each time, so the values reached through aliases are
+    counted and capped, and an alias inside its own anchor (a loop) is refused instead of recursing for ever.
+    """
+
+    def __init__(self, file: str):
+        self.file = file
+        self.marks: dict[tuple, Mark] = {}
+        self.key_marks: dict[tuple, Mark] = {}
+        self.conversions: dict[tuple, Conversion] = {}
+        self._built: set[int] = set()
+        self._open: set[int] = set()
+        self._aliased = 0
+
+    def build(self, node, path: tuple, aliased: bool = False):
+        mark = _mark(node, self.file)
+        self._guard(node, path, mark, aliased or id(node) in self._built)
+        aliased = aliased or id(node) in self._built
+        self._built.add(id(node))
+        self.marks[path] = mark
+        if isinstance(node, yaml.ScalarNode):
+            value = _scalar(node, self.file)
+            self._note_conversion(node, value, path)
+            return value
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path, aliased)
+            return [self.build(item, path + (index,), aliased) for index, item in enumerate(node.value)]
+        finally:
+            self._open.discard(id(node))
+
+    def _guard(self, node, path: tuple, mark: Mark, aliased: bool) -> None:
+        if id(node) in self._open:
+            raise SourceError(mark, "alias_loop")
+        if len(path) > MAX_DEPTH:
+            raise SourceError(mark, "too_deep", limit=MAX_DEPTH)
+        if aliased:
+            self._aliased += 1
+            if self._aliased > MAX_ALIAS_VALUES:
+                raise SourceError(mark, "too_many_aliases", limit=MAX_ALIAS_VALUES)
+
+    def _mapping(self, node, path: tuple, aliased: bool) -> dict:
         result = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise SourceError(_mark(key_node, file), "key_not_scalar")
-            key = _scalar(key_node, file)
+                raise SourceError(_mark(key_node, self.file), "key_not_scalar")
+            key = _scalar(key_node, self.file)
             if key in result:
-                raise SourceError(_mark(key_node, file), "duplicate_key", key=key)
-            key_marks[path + (key,)] = _mark(key_node, file)
-            _note_conversion(key_node, key, path + (key,), file, conversions)
-            result[key] = _build(value_node, path + (key,), file, marks, key_marks, conversions)
+                raise SourceError(_mark(key_node, self.file), "duplicate_key", key=key)
+            self.key_marks[path + (key,)] = _mark(key_node, self.file)
+            self._note_conversion(key_node, key, path + (key,))
+            result[key] = self.build(value_node, path + (key,), aliased)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (index,), file, marks, key_marks, conversions) for index, item in enumerate(node.value)]
-    value = _scalar(node, file)
-    _note_conversion(node, value, path, file, conversions)
-    return value
 
-
-def _note_conversion(node, value, path: tuple, file: str, conversions: dict) -> None:
-    # Only plain (unquoted) scalars are typed by YAML; true/false and numbers written as read are not surprises.
-    if node.style is not None or isinstance(value, str) or value is None:
-        return
-    if isinstance(value, bool):
-        lossy = node.value.lower() not in ("true", "false")
-    else:
-        lossy = str(value) != node.value
-    if lossy:
-        conversions[path] = Conversion(node.value, value, _mark(node, file))
+    def _note_conversion(self, node, value, path: tuple) -> None:
+        # Only plain (unquoted) scalars are typed by YAML; true/false and numbers written as read are not surprises.
+        if node.style is not None or isinstance(value, str) or value is None:
+            return
+        if isinstance(value, bool):
+            lossy = node.value.lower() not in ("true", "false")
+        else:
+            lossy = str(value) != node.value
+        if lossy:
+            self.conversions[path] = Conversion(node.value, value, _mark(node, self.file))
 
 
 _constructor = yaml.constructor.SafeConstructor()
@@ -181,5 +300,8 @@ def _scalar(node, file: str):
         return _constructor.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         raise SourceError(_mark(node, file), "yaml_value", problem=exc.problem or "invalid value") from None
+    except (ValueError, OverflowError) as exc:
+        # A timestamp such as 2026-02-30 matches YAML's pattern but is no date.
+        raise SourceError(_mark(node, file), "yaml_value", problem=str(exc)) from None
     finally:
         _constructor.constructed_objects.clear()

@@ -65,6 +65,14 @@ REFERENCE = re.compile(r"^[0-9a-f]{64}$")
 REHASH = update(accounts).where(accounts.c.id_number == bindparam("id")).values(password_hash=bindparam("hash"))
 
 
+class AccountsExist(Exception):
+    """Accounts to be loaded are already in the database; `count` says how many, and nothing personal is told."""
+
+    def __init__(self, count: int):
+        super().__init__(f"{count} of the accounts are already in the database")
+        self.count = count
+
+
 class BackendUnavailable(Exception):
     """PostgreSQL, SQLite or Redis cannot be reached just now; the caller is offered the agent instead."""
 
@@ -188,41 +196,17 @@ class Store:
 
     @guarded
     def load_accounts(self, items: list[Account], replace: bool = False) -> int:
-        """Write accounts (and their records); with replace, existing ones are overwritten."""
-        with self.engine.begin() as conn:
-            for account in items:
-                reference = self.reference(account.id_number)
-                if replace:
-                    conn.execute(delete(records).where(records.c.id_number == account.id_number))
-                    conn.execute(delete(accounts).where(accounts.c.id_number == account.id_number))
-                conn.execute(insert(accounts).values(
-                    id_number=account.id_number,
-                    id_hash=reference,
-                    password_hash=account.password_hash,
-                    scheme=account.scheme,
-                    status=account.status,
-                    region=account.region,
-                    balance_fen=_fen(account.balance),
-                    as_of=account.as_of,
-                    last_credit_date=account.last_credit_date,
-                    last_credit_fen=_fen(account.last_credit_amount),
-                    pension_fen=_fen(account.pension),
-                    months_paid_before=account.months_paid_before,
-                    label=account.label,
-                ))
-                if account.records:
-                    conn.execute(insert(records), [
-                        dict(
-                            id_number=account.id_number,
-                            period=record.period,
-                            paid=record.paid,
-                            base_fen=_fen(record.base),
-                            individual_fen=_fen(record.individual),
-                            employer_fen=_fen(record.employer),
-                            credited_fen=_fen(record.credited),
-                        )
-                        for record in account.records
-                    ])
+        """Write accounts (and their records); with replace, existing ones are overwritten.
+
+        Without replace, nothing is written when any of them is already there: AccountsExist says how many.
+        """
+        try:
+            with self.engine.begin() as conn:
+                self._write_accounts(conn, items, replace)
+        except sql_errors.IntegrityError:
+            # Another process loaded them in the meantime. The database's message holds an ID number and a
+            # password hash, so it is not passed on.
+            raise AccountsExist(len(items)) from None
         now = dt.datetime.now(dt.timezone.utc)
         for account in items:
             reference = self.reference(account.id_number)
@@ -232,6 +216,45 @@ class Store:
             if account.locked:
                 self.guards.lock(reference, now)
         return len(items)
+
+    def _write_accounts(self, conn, items: list[Account], replace: bool) -> None:
+        if not replace:
+            ids = [account.id_number for account in items]
+            present = conn.execute(select(func.count()).select_from(accounts).where(accounts.c.id_number.in_(ids))).scalar_one()
+            if present:
+                raise AccountsExist(present)
+        for account in items:
+            if replace:
+                conn.execute(delete(records).where(records.c.id_number == account.id_number))
+                conn.execute(delete(accounts).where(accounts.c.id_number == account.id_number))
+            conn.execute(insert(accounts).values(
+                id_number=account.id_number,
+                id_hash=self.reference(account.id_number),
+                password_hash=account.password_hash,
+                scheme=account.scheme,
+                status=account.status,
+                region=account.region,
+                balance_fen=_fen(account.balance),
+                as_of=account.as_of,
+                last_credit_date=account.last_credit_date,
+                last_credit_fen=_fen(account.last_credit_amount),
+                pension_fen=_fen(account.pension),
+                months_paid_before=account.months_paid_before,
+                label=account.label,
+            ))
+            if account.records:
+                conn.execute(insert(records), [
+                    dict(
+                        id_number=account.id_number,
+                        period=record.period,
+                        paid=record.paid,
+                        base_fen=_fen(record.base),
+                        individual_fen=_fen(record.individual),
+                        employer_fen=_fen(record.employer),
+                        credited_fen=_fen(record.credited),
+                    )
+                    for record in account.records
+                ])
 
     def reference(self, id_number: str) -> str:
         """The keyed hash that stands for the ID number everywhere but the accounts table."""

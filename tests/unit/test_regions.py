@@ -1,4 +1,4 @@
-"""Tests for ivr.regions against the real data/regions.yaml and against small broken files."""
+"""Tests for ivr.core.regions against the real data/regions.yaml, and for ivr.content.regions against small broken files."""
 
 import textwrap
 from decimal import Decimal
@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr.core.regions import RegionBook, RegionDataError, Tier, needs_age, quote
+from ivr.content.regions import load_regions
+from ivr.content.yamlsource import SourceError
+from ivr.core.regions import Tier, needs_age, quote
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "regions.yaml"
 AGES = (60, 69, 70, 74, 75, 90)
@@ -15,7 +17,7 @@ SEEDS = {"000", "001", "002", "003", "004"}
 
 @pytest.fixture(scope="module")
 def book():
-    return RegionBook.load(DATA)
+    return load_regions(DATA)
 
 
 # Expected (gross, monthly, net_monthly) per age, worked out by hand from the seeds and written out literally.
@@ -225,7 +227,7 @@ def _region(rule, area_codes='["010"]'):
 def _load(tmp_path, text):
     path = tmp_path / "broken_regions.yaml"
     path.write_text("year: 2025\nregions:\n" + VALID_NATIONAL + text, encoding="utf-8")
-    return RegionBook.load(path)
+    return load_regions(path)
 
 
 def test_small_valid_file_loads(tmp_path):
@@ -237,16 +239,16 @@ def test_small_valid_file_loads(tmp_path):
     ("text", "message"),
     [
         pytest.param(
-            _region("form: fixed\nperiod: month"), "missing field 'amount'", id="missing-amount"
+            _region("form: fixed\nperiod: month"), ("missing_field", "'amount' is missing"), id="missing-amount"
         ),
         pytest.param(
             "  beijing:\n    name: Beijing\n    sources: [\"000\"]\n    note: \"\"\n"
             "    rule: {form: fixed, period: month, amount: \"1\"}\n",
-            "missing field 'area_codes'",
+            ("missing_field", "'area_codes' is missing"),
             id="missing-area-codes",
         ),
         pytest.param(
-            _region("form: monthly_gift\nperiod: month\namount: \"100\""), "'monthly_gift' is not one of",
+            _region("form: monthly_gift\nperiod: month\namount: \"100\""), ("not_one_of", "'monthly_gift' is not allowed"),
             id="unknown-form",
         ),
         pytest.param(
@@ -259,7 +261,7 @@ def test_small_valid_file_loads(tmp_path):
                   - {from_age: 70, amount: "110"}
                 """
             ),
-            "overlapping tiers",
+            ("tiers_overlap", "overlapping age tiers"),
             id="overlapping-tiers",
         ),
         pytest.param(
@@ -272,11 +274,11 @@ def test_small_valid_file_loads(tmp_path):
                   - {from_age: 70, amount: "110"}
                 """
             ),
-            "gap between tiers",
+            ("tiers_gap", "a gap between tiers leaves ages 69-69"),
             id="gap-in-tiers",
         ),
         pytest.param(
-            _region("form: pension_share\nperiod: month\nrate: \"2.5\""), "needs 'average_pension'",
+            _region("form: pension_share\nperiod: month\nrate: \"2.5\""), ("pension_needs_average", "needs average_pension"),
             id="pension-share-without-average",
         ),
         pytest.param(
@@ -284,35 +286,37 @@ def test_small_valid_file_loads(tmp_path):
             + _region("form: fixed\nperiod: month\namount: \"70\"", area_codes='["0551", "10"]').replace(
                 "beijing", "anhui"
             ),
-            "area code 010 is already claimed by 'beijing'",
+            ("area_code_twice", "the area code 010 is already claimed by beijing"),
             id="area-code-claimed-twice",
         ),
         pytest.param(
             _region("form: fixed\nperiod: month\namount: \"100\"", area_codes="[0755]"),
-            "must be quoted",
+            ("converted_value", "write it in quotes, \"0755\""),
             id="unquoted-area-code",
         ),
         pytest.param(
             _region("form: fixed\nperiod: month\namount: \"100\"", area_codes="[]"),
-            "at least one area code",
+            ("no_area_code", "at least one area code"),
             id="no-area-code",
         ),
         pytest.param(
             _region("form: fixed\nperiod: month\namount: \"100\"\ncredit: {every: month, day: 5, when: soon}"),
-            "'soon' is not one of",
+            ("not_one_of", "'soon' is not allowed"),
             id="unknown-credit-when",
         ),
         pytest.param(
-            _region("form: fixed\nperiod: month\namount: \"100\"\nrate: \"3\""), "unknown field 'rate'",
+            _region("form: fixed\nperiod: month\namount: \"100\"\nrate: \"3\""), ("unknown_field", "unknown field 'rate'"),
             id="field-of-another-form",
         ),
     ],
 )
 def test_region_data_errors(tmp_path, text, message):
-    with pytest.raises(RegionDataError) as caught:
+    code, sentence = message
+    with pytest.raises(SourceError) as caught:
         _load(tmp_path, text)
-    assert "broken_regions.yaml" in str(caught.value)
-    assert message in str(caught.value)
+    assert caught.value.code == code
+    assert caught.value.mark.file.endswith("broken_regions.yaml")
+    assert sentence in str(caught.value)
 
 
 def test_unquoted_on_is_read_as_the_word(tmp_path):
@@ -330,12 +334,12 @@ def test_unquoted_rate_stays_exact(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(RegionDataError, match="nowhere.yaml"):
-        RegionBook.load(tmp_path / "nowhere.yaml")
+    with pytest.raises(SourceError, match="nowhere.yaml"):
+        load_regions(tmp_path / "nowhere.yaml")
 
 
 def test_invalid_yaml(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("year: [2025\n", encoding="utf-8")
-    with pytest.raises(RegionDataError, match="bad.yaml: not valid YAML"):
-        RegionBook.load(path)
+    with pytest.raises(SourceError, match="bad.yaml:1:7: YAML syntax"):
+        load_regions(path)
