@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr import create_app
-from tests.caller import Caller
+from ivr.tools.phone import Phone
 
 TOKEN = "test-auth-token-0123456789abcdef"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -49,7 +49,7 @@ def client(app):
 def caller(client):
     """A factory of callers: caller() dials the Beijing line, caller(to=...) another one."""
 
-    def make(**options) -> Caller:
-        return Caller(client, TOKEN, **options)
+    def make(**options) -> Phone:
+        return Phone(client, TOKEN, **options)
 
     return make

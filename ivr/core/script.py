@@ -161,7 +161,7 @@ Node = Annotated[Union[MenuNode, InputNode, AnswerNode, SayNode], Field(discrimi
 
 # What each input node must have an error sentence for.
 INPUT_ERRORS = {
-    "id_number": ("length", "characters", "birth_date", "checksum"),
+    "id_number": ("length", "characters", "birth_date", "checksum", "birthplace"),
     "password": ("format", "wrong"),
     "area_code": ("format",),
     "age": ("format",),

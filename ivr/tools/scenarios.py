@@ -6,16 +6,14 @@ import datetime as dt
 import difflib
 import secrets
 import tempfile
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Union
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from twilio.request_validator import RequestValidator
 
 from ivr.content.yamlsource import SourceError, catalogue, read
+from ivr.tools.phone import ANSWERED, CallOver, NotListening, NotTransferring, Phone, Turn
 
 BASE = "http://scenario.invalid"
 
@@ -70,7 +68,7 @@ DEFAULT_AT = "2026-11-23T10:00:00"
 class Outcome:
     name: str
     file: str
-    transcript: list[tuple[str, list[str]]] = field(default_factory=list)
+    transcript: list[Turn] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -114,107 +112,67 @@ def _check_steps(source) -> None:
                                   allowed=", ".join(STEP_KINDS), suggest=close[0] if close else "")
 
 
-class Phone:
-    """Posts Twilio-signed requests to the app and follows the TwiML, as a phone on a Twilio line would."""
-
-    def __init__(self, client, token: str, to: str):
-        self.client, self.validator, self.to = client, RequestValidator(token), to
-        self.sid = "CA" + secrets.token_hex(16)
-        self.heard: list[str] = []
-        self.gather: dict | None = None
-        self.silence_url = self.dial_url = None
-        self.ended: str | None = None
-
-    def post(self, url: str, **extra) -> None:
-        params = {"CallSid": self.sid, "To": self.to, "From": "+8613900000000", "CallStatus": "in-progress", **extra}
-        full = url if url.startswith("http") else BASE + url
-        parts = urlsplit(full)
-        response = self.client.post(parts.path + (f"?{parts.query}" if parts.query else ""), data=params,
-                                    headers={"X-Twilio-Signature": self.validator.compute_signature(full, params)})
-        self.heard, self.gather, self.silence_url, self.dial_url = [], None, None, None
-        root = ET.fromstring(response.get_data(as_text=True))
-        for verb in root:
-            if verb.tag == "Say":
-                self.heard.append(verb.text or "")
-            elif verb.tag == "Gather":
-                self.gather = dict(verb.attrib)
-                self.heard += [say.text or "" for say in verb.iter("Say")]
-            elif verb.tag == "Redirect":
-                self.silence_url = verb.text
-            elif verb.tag == "Dial":
-                self.ended, self.dial_url = "agent", verb.attrib.get("action")
-            elif verb.tag == "Hangup":
-                self.ended = "hangup"
-
-    def press(self, keys: str) -> None:
-        # Twilio ends the Gather at finishOnKey or after numDigits keys; a lone finishOnKey counts as silence.
-        finish = self.gather.get("finishOnKey", "#")
-        digits = keys.split(finish)[0] if finish else keys
-        if "numDigits" in self.gather:
-            digits = digits[: int(self.gather["numDigits"])]
-        if digits:
-            self.post(self.gather["action"], Digits=digits)
-        else:
-            self.post(self.silence_url)
-
-
 def play(app, token: str, file: str, scenario: Scenario) -> Outcome:
     """Dial, then take each step in turn; the first expectation not met ends the scenario."""
     outcome = Outcome(scenario.name, file)
-    phone = Phone(app.test_client(), token, scenario.call)
     clock = app.config["CLOCK"]
     at = scenario.at or dt.datetime.fromisoformat(DEFAULT_AT)
     zone = app.extensions["ivr.hotline"]().lines.timezone
     clock.now = at if at.tzinfo else at.replace(tzinfo=zone)
-    phone.post("/voice")
-    said = list(phone.heard)
-    outcome.transcript.append(("", said))
+    phone = Phone(app.test_client(), token, scenario.call, base=BASE)
+    outcome.transcript = phone.turns
+    phone.dial()
     words = catalogue()
     for index, step in enumerate(scenario.steps, start=1):
-        problem = None
-        if isinstance(step, (Press, Silence, AgentEnds)):
-            if phone.ended == "hangup" or (phone.ended == "agent" and not isinstance(step, AgentEnds)):
-                problem = _say(words["scenario_call_over"], step=index)
-            elif isinstance(step, Press) and phone.gather is None:
-                problem = _say(words["scenario_not_listening"], step=index)
-            elif isinstance(step, Press):
-                phone.press(step.press)
-            elif isinstance(step, Silence):
-                phone.post(phone.silence_url) if phone.silence_url else None
-            elif phone.dial_url:
-                phone.ended = None
-                phone.post(phone.dial_url, DialCallStatus="completed" if step.agent_answers else "no-answer")
-            if problem is None:
-                said = list(phone.heard)
-                outcome.transcript.append((_action(step), said))
-        elif isinstance(step, (Hear, NotHear)):
-            text = "".join(said)
-            if isinstance(step, Hear):
-                phrases = [step.hear] if isinstance(step.hear, str) else step.hear
-                absent = [p for p in phrases if p not in text]
-                problem = _say(words["scenario_not_heard"], step=index, phrases="、".join(absent)) if absent else None
-            else:
-                phrases = [step.not_hear] if isinstance(step.not_hear, str) else step.not_hear
-                present = [p for p in phrases if p in text]
-                problem = _say(words["scenario_heard"], step=index, phrases="、".join(present)) if present else None
-        elif phone.ended != step.ends:
-            problem = _say(words["scenario_not_ended"], step=index, ends=step.ends, ended=phone.ended or "-")
+        problem = _take(phone, step, index, words)
         if problem:
             outcome.missing.append(problem)
             break
     return outcome
 
 
+# What the caller does at each kind of step, and the sentence for a step the call cannot take.
+_ACTIONS = {
+    Press: lambda phone, step: phone.press(step.press),
+    Silence: lambda phone, step: phone.silence(),
+    AgentEnds: lambda phone, step: phone.transfer_ends(ANSWERED if step.agent_answers else "no-answer"),
+}
+_CANNOT = {CallOver: "scenario_call_over", NotListening: "scenario_not_listening"}
+
+
+def _take(phone: Phone, step, index: int, words: dict) -> str | None:
+    """Take one step: an action of the caller or an expectation; the problem found, if any."""
+    action = _ACTIONS.get(type(step))
+    if action is not None:
+        try:
+            action(phone, step)
+        except NotTransferring:
+            return _say(words["scenario_not_ended"], step=index, ends="agent", ended=phone.ended or "-")
+        except (CallOver, NotListening) as exc:
+            return _say(words[_CANNOT[type(exc)]], step=index)
+        return None
+    return _expect(phone, step, index, words)
+
+
+def _expect(phone: Phone, step, index: int, words: dict) -> str | None:
+    """Check one expectation against what the last action brought."""
+    if isinstance(step, Hear):
+        absent = [p for p in _phrases(step.hear) if p not in phone.said]
+        return _say(words["scenario_not_heard"], step=index, phrases="、".join(absent)) if absent else None
+    if isinstance(step, NotHear):
+        present = [p for p in _phrases(step.not_hear) if p in phone.said]
+        return _say(words["scenario_heard"], step=index, phrases="、".join(present)) if present else None
+    if phone.ended != step.ends:
+        return _say(words["scenario_not_ended"], step=index, ends=step.ends, ended=phone.ended or "-")
+    return None
+
+
+def _phrases(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
 def _say(entry: dict, **values) -> str:
     return f"{entry['zh'].format_map(values)} / {entry['en'].format_map(values)}"
-
-
-def _action(step) -> str:
-    if isinstance(step, Press):
-        return f"press {step.press}"
-    if isinstance(step, Silence):
-        return "silence"
-    return f"agent_answers {str(step.agent_answers).lower()}"
 
 
 def run_all(prompts: Path, data: Path, scenarios: Path) -> list[Outcome]:
@@ -252,10 +210,10 @@ def report(outcomes: list[Outcome], echo, verbose: bool = False) -> int:
         label = words["scenario_pass" if outcome.passed else "scenario_fail"]
         echo(f"{label['en']}/{label['zh']}: {outcome.name}  ({outcome.file})")
         if verbose or not outcome.passed:
-            for action, said in outcome.transcript:
-                echo(f"    > {action or 'dial'}")
-                for sentence in said:
-                    echo(f"      {sentence}")
+            for turn in outcome.transcript:
+                echo(f"    > {turn.action}")
+                for sentence in turn.sentences:
+                    echo(f"      [{sentence.node or '?'}] {sentence.text}")
             for missing in outcome.missing:
                 echo(f"    ! {missing}")
     failed = sum(not o.passed for o in outcomes)

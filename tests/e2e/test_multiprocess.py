@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.caller import Caller
+from ivr.tools.phone import Answer, Phone, Request, Transport
 from tests.conftest import TOKEN
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
@@ -27,19 +27,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Answer:
-    """The parts of a response Caller reads, from a requests response."""
-
-    def __init__(self, response: requests.Response):
-        self.status_code = response.status_code
-        self.mimetype = response.headers.get("Content-Type", "").split(";")[0]
-        self.text = response.text
-
-    def get_data(self, as_text: bool = False) -> str:
-        return self.text
-
-
-class Servers:
+class Servers(Transport):
     """Posts each request to the next server in turn (Twilio's requests landing on any replica behind a balancer)."""
 
     def __init__(self, ports: list[int]):
@@ -47,11 +35,13 @@ class Servers:
         self.turn = 0
         self.used: list[int] = []
 
-    def post(self, path: str, data: dict, headers: dict) -> Answer:
+    def send(self, request: Request) -> Answer:
         port = self.ports[self.turn % len(self.ports)]
         self.turn += 1
         self.used.append(port)
-        return Answer(requests.post(f"http://127.0.0.1:{port}{path}", data=data, headers=headers, timeout=15))
+        response = requests.post(f"http://127.0.0.1:{port}{request.path}", data=request.params, headers=request.headers,
+                                 timeout=15)
+        return Answer(response.status_code, response.text, response.headers.get("Content-Type", "").split(";")[0])
 
 
 @pytest.fixture
@@ -96,9 +86,9 @@ def servers(tmp_path, postgres_url, redis_url):
             log.close()
 
 
-def caller(ports: list[int]) -> tuple[Caller, Servers]:
+def caller(ports: list[int]) -> tuple[Phone, Servers]:
     route = Servers(ports)
-    return Caller(route, TOKEN, base=PUBLIC), route
+    return Phone(route, TOKEN, base=PUBLIC), route
 
 
 def test_one_call_alternates_between_the_servers_and_completes(servers):

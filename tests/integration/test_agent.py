@@ -65,7 +65,7 @@ def test_after_the_agent_hangs_up_the_call_ends_politely(caller):
     c = caller()
     c.dial()
     c.press("0")
-    assert c.agent_call_ends("completed") == ["感谢您的来电，再见。"]
+    assert c.transfer_ends("completed") == ["感谢您的来电，再见。"]
     assert c.hung_up
 
 
@@ -74,5 +74,5 @@ def test_an_unanswered_transfer_returns_to_the_menu(caller, status):
     c = caller()
     c.dial()
     c.press("0")
-    assert c.agent_call_ends(status) == ["对不起，人工坐席正忙，请稍后再拨。", MAIN_SHORT]
+    assert c.transfer_ends(status) == ["对不起，人工坐席正忙，请稍后再拨。", MAIN_SHORT]
     assert not c.hung_up

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from ivr import create_app
 from ivr.cli import main
 from ivr.content.prompts import load_script
-from tests.caller import Caller
+from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,7 +120,7 @@ def test_a_running_server_keeps_its_last_good_version(files, clock, tmp_path, na
     assert versions().version == good
     assert any(code_line in line for line in errors)
     # Callers still hear the menu of the good version, not the apology.
-    heard = "".join(Caller(app.test_client(), TOKEN).dial())
+    heard = "".join(Phone(app.test_client(), TOKEN).dial())
     script = load_script(ROOT / "prompts")
     assert script.messages.apology not in heard
     assert script.nodes[script.settings.start].prompt.split("，")[0] in heard

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ivr import create_app
-from tests.caller import Caller
+from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 from tests.tcpproxy import TcpProxy
@@ -69,7 +69,7 @@ def test_an_unreachable_redis_turns_health_red_and_names_it(app_without_redis):
 
 
 def test_during_an_outage_the_caller_hears_an_apology_and_reaches_the_agent(app_without_redis):
-    call = Caller(app_without_redis.test_client(), TOKEN)
+    call = Phone(app_without_redis.test_client(), TOKEN)
     assert call.dial() == [messages(app_without_redis).outage]
     assert call.gather["numDigits"] == "1"
     call.press("0")
@@ -78,7 +78,7 @@ def test_during_an_outage_the_caller_hears_an_apology_and_reaches_the_agent(app_
 
 
 def test_during_an_outage_other_keys_try_again_and_silence_says_goodbye(app_without_redis):
-    call = Caller(app_without_redis.test_client(), TOKEN)
+    call = Phone(app_without_redis.test_client(), TOKEN)
     call.dial()
     assert call.press("1") == [messages(app_without_redis).outage]
     assert call.silence() == [messages(app_without_redis).goodbye]
@@ -86,7 +86,7 @@ def test_during_an_outage_other_keys_try_again_and_silence_says_goodbye(app_with
 
 
 def test_the_status_callback_during_an_outage_is_not_an_error(app_without_redis):
-    call = Caller(app_without_redis.test_client(), TOKEN)
+    call = Phone(app_without_redis.test_client(), TOKEN)
     assert call.post("/voice/status", call.params(CallStatus="completed")).status_code == 204
 
 
@@ -97,7 +97,7 @@ def test_postgres_and_redis_go_down_mid_call_and_come_back_without_a_restart(clo
     try:
         client = app.test_client()
         assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
-        call = Caller(client, TOKEN)
+        call = Phone(client, TOKEN)
         call.dial()
         call.press("1")
         assert call.gather["action"].endswith("seq=1")
@@ -120,7 +120,7 @@ def test_postgres_and_redis_go_down_mid_call_and_come_back_without_a_restart(clo
         call.press("111111#")
         assert "余额" in call.said
 
-        fresh = Caller(client, TOKEN)
+        fresh = Phone(client, TOKEN)
         fresh.dial()
         fresh.press("1")
         fresh.press("110108195404120012#")
@@ -137,7 +137,7 @@ def test_redis_alone_goes_down_and_comes_back(tmp_path, clock, redis_url):
     app = make_app(clock, f"sqlite:///{tmp_path / 'ivr.sqlite'}", through(cache, redis_url[0]), redis_url[1])
     try:
         client = app.test_client()
-        call = Caller(client, TOKEN)
+        call = Phone(client, TOKEN)
         call.dial()
         cache.stop()
         assert call.press("3") == [messages(app).outage]
@@ -166,7 +166,7 @@ def test_postgres_going_down_in_the_middle_of_a_step_offers_the_agent(clock, pos
         return state
 
     try:
-        call = Caller(app.test_client(), TOKEN)
+        call = Phone(app.test_client(), TOKEN)
         call.dial()
         store.load_call = load_then_lose_the_database
         assert call.press("1") == [messages(app).outage]

@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, create_engine, select
 from ivr import create_app
 from ivr.content.version import load_hotline
 from ivr.storage.passwords import Passwords
-from tests.caller import Caller
+from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
@@ -46,8 +46,8 @@ def app(request, tmp_path, clock):
     app.extensions["ivr.store"].close()
 
 
-def at_password(app, id_number: str, from_: str = "+8613900000000") -> Caller:
-    c = Caller(app.test_client(), TOKEN, from_=from_)
+def at_password(app, id_number: str, from_: str = "+8613900000000") -> Phone:
+    c = Phone(app.test_client(), TOKEN, from_=from_)
     c.dial()
     c.press("1")
     assert c.press(id_number + "#") == [ASK_PASSWORD]
@@ -127,7 +127,7 @@ def test_simultaneous_passwords_check_at_most_the_allowed_number(app, burst):
 
 
 def at_password_or_lock(app, id_number: str) -> list[str]:
-    c = Caller(app.test_client(), TOKEN)
+    c = Phone(app.test_client(), TOKEN)
     c.dial()
     c.press("1")
     return c.press(id_number + "#")

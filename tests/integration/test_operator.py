@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ivr import create_app
-from tests.caller import Caller
+from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 from tests.services import postgres_url  # noqa: F401  (fixture)
 
@@ -50,14 +50,14 @@ def figure(html: str, name: str) -> str:
     return re.search(rf'<div class="figure" id="{name}">.*?<strong>(.*?)</strong>', html, re.S).group(1)
 
 
-def ended(call: Caller, seconds: int) -> None:
+def ended(call: Phone, seconds: int) -> None:
     assert call.post("/voice/status", call.params(CallStatus="completed", CallDuration=str(seconds))).status_code == 204
 
 
 @pytest.fixture
 def day_of_calls(client, clock):
     """Four calls: one hears its balance, one times out, one hangs up choosing a region, one is still going on."""
-    balance = Caller(client, TOKEN)
+    balance = Phone(client, TOKEN)
     balance.dial()
     clock.advance(seconds=5)
     balance.press("1")
@@ -68,19 +68,19 @@ def day_of_calls(client, clock):
     assert "余额" in balance.said
     ended(balance, 50)
 
-    silent = Caller(client, TOKEN)
+    silent = Phone(client, TOKEN)
     silent.dial()
     for _ in range(3):
         silent.silence()
     assert silent.hung_up
     ended(silent, 30)
 
-    region = Caller(client, TOKEN)
+    region = Phone(client, TOKEN)
     region.dial()
     region.press("3")
     ended(region, 10)
 
-    Caller(client, TOKEN).dial()
+    Phone(client, TOKEN).dial()
 
 
 def test_without_a_password_set_the_page_does_not_exist(tmp_path, clock):

@@ -16,7 +16,7 @@ from ivr.storage.passwords import (
     instance_key,
 )
 from ivr.storage.schema import accounts
-from tests.caller import Caller
+from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 
 KEY = "a-test-password-key-that-is-long-enough"
@@ -90,7 +90,7 @@ def test_a_changed_key_offers_the_agent_and_locks_no_one(tmp_path, clock, caplog
     changed = create_app({**settings, "IVR_PASSWORD_KEY": KEY + "-changed"})
     outage = changed.extensions["ivr.hotline"]().script.messages.outage
     for _ in range(3):
-        call = Caller(changed.test_client(), TOKEN)
+        call = Phone(changed.test_client(), TOKEN)
         call.dial()
         call.press("1")
         call.press(RETIREE + "#")

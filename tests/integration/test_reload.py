@@ -13,7 +13,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
-from tests.caller import Caller
+from ivr.tools.phone import InProcess, Phone
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,13 +60,13 @@ def test_an_edit_is_served_and_a_call_in_progress_keeps_its_version(files, clock
     app = make_app(files, clock, tmp_path / "a.sqlite")
     versions = app.extensions["ivr.versions"]
     first = versions().version
-    before = Caller(app.test_client(), TOKEN)
+    before = Phone(app.test_client(), TOKEN)
     assert OLD_PROMPT in "".join(before.dial())
 
     replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
     second = wait_for(lambda: versions().version != first and versions().version)
 
-    after = Caller(app.test_client(), TOKEN)
+    after = Phone(app.test_client(), TOKEN)
     assert NEW_PROMPT in "".join(after.dial())
     # The call that started before the edit hears its menu as it was, even after other calls moved on.
     assert OLD_PROMPT in "".join(before.press("*"))
@@ -86,20 +86,20 @@ def test_a_broken_edit_never_takes_effect_and_is_shown(files, clock, tmp_path):
     # The operator sees the refusal where they try their change.
     page = app.test_client().get("/simulator").get_data(as_text=True)
     assert "最近一次修改没有生效" in page and "answers.yaml:5:11:" in page
-    caller = Caller(app.test_client(), TOKEN)
+    caller = Phone(app.test_client(), TOKEN)
     assert OLD_PROMPT in "".join(caller.dial())
     # Fixing the mistake publishes both edits together.
     replace(files / "prompts" / "answers.yaml", "余额为{balanse}。", "余额为{balance}。")
     wait_for(lambda: versions().version != good)
     assert versions.status()["error"] is None
     assert "最近一次修改没有生效" not in app.test_client().get("/simulator").get_data(as_text=True)
-    assert NEW_PROMPT in "".join(Caller(app.test_client(), TOKEN).dial())
+    assert NEW_PROMPT in "".join(Phone(app.test_client(), TOKEN).dial())
 
 
 def test_every_process_converges_and_serves_a_call_that_started_elsewhere(files, clock, tmp_path):
     shared = tmp_path / "shared.sqlite"
     first_app = make_app(files, clock, shared)
-    caller = Caller(first_app.test_client(), TOKEN)
+    caller = Phone(first_app.test_client(), TOKEN)
     versions = first_app.extensions["ivr.versions"]
     old = versions().version
     caller.dial()
@@ -108,9 +108,9 @@ def test_every_process_converges_and_serves_a_call_that_started_elsewhere(files,
     # A process started after the edit has never loaded the old version; it reads it from the shared archive.
     second_app = make_app(files, clock, shared)
     assert second_app.extensions["ivr.versions"]().version == first_app.extensions["ivr.versions"]().version
-    caller.client = second_app.test_client()
+    caller.transport = InProcess(second_app.test_client())
     assert OLD_PROMPT in "".join(caller.press("*"))
-    assert NEW_PROMPT in "".join(Caller(second_app.test_client(), TOKEN).dial())
+    assert NEW_PROMPT in "".join(Phone(second_app.test_client(), TOKEN).dial())
 
 
 def free_port() -> int:
@@ -168,7 +168,7 @@ def test_a_process_started_on_broken_files_serves_the_last_good_version(files, c
     versions = restarted.extensions["ivr.versions"]
     assert versions().version == good
     assert any("there is no node called 'rebat'" in line or "rebat" in line for line in versions.status()["error"])
-    caller = Caller(restarted.test_client(), TOKEN)
+    caller = Phone(restarted.test_client(), TOKEN)
     caller.dial()
     assert caller.press("3")[0].startswith("查询北京的标准")
     # Once fixed, the edit is served as usual.

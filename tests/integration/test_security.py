@@ -6,7 +6,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
-from tests.caller import Caller
+from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 
 
@@ -14,7 +14,7 @@ from tests.conftest import TOKEN
 def test_a_request_without_signature_is_refused(caller, path, caplog):
     c = caller()
     with caplog.at_level(logging.WARNING, logger="ivr.security"):
-        response = c.client.post(path, data=c.params())
+        response = c.transport.client.post(path, data=c.params())
     assert response.status_code == 403
     assert "no X-Twilio-Signature header" in caplog.text
 
@@ -37,7 +37,7 @@ def test_a_signature_over_other_parameters_is_refused(caller):
 
 def test_without_a_token_every_webhook_fails_closed(tmp_path, caplog):
     app = create_app({"TESTING": True, "TWILIO_AUTH_TOKEN": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})
-    c = Caller(app.test_client(), "")
+    c = Phone(app.test_client(), "")
     with caplog.at_level(logging.ERROR, logger="ivr.security"):
         assert c.post("/voice", c.params(), signature="anything").status_code == 403
     assert "TWILIO_AUTH_TOKEN is not set" in caplog.text
@@ -51,12 +51,12 @@ def test_behind_a_proxy_the_public_url_is_what_is_signed(tmp_path):
         "IVR_PUBLIC_URL": "https://hotline.example.ngrok.app",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
     })
-    public = Caller(app.test_client(), TOKEN, base="https://hotline.example.ngrok.app")
+    public = Phone(app.test_client(), TOKEN, base="https://hotline.example.ngrok.app")
     public.dial()
     # Twilio is told to post the next step to the public URL too.
     assert public.gather["action"] == "https://hotline.example.ngrok.app/voice/step?seq=0"
     assert public.press("3")[0].startswith("查询北京的标准")
-    internal = Caller(app.test_client(), TOKEN)
+    internal = Phone(app.test_client(), TOKEN)
     assert internal.post("/voice", internal.params()).status_code == 403
 
 

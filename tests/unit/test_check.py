@@ -57,7 +57,7 @@ CASES = [
      '    after: "重听请按1，人工服务请按0。"\n    options:\n      "1": repeat', ("menus.yaml", 26, 5, "no_way_back", True)),
     ("answers.yaml", "余额为{balance}。", "余额为{balanse}。", ("answers.yaml", 5, 11, "unknown_placeholder", False)),
     ("answers.yaml", "余额为{balance}。", "余额为多少。", ("answers.yaml", 5, 11, "placeholder_not_said", False)),
-    ("menus.yaml", "您还可以再试{remaining}次。", "请再试。", ("menus.yaml", 94, 14, "placeholder_not_said", False)),
+    ("menus.yaml", "您还可以再试{remaining}次。", "请再试。", ("menus.yaml", 95, 14, "placeholder_not_said", False)),
     ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Polly.Joanna\n", ("settings.yaml", 6, 10, "voice_language", False)),
     ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Google.en-US-Standard-C\n", ("settings.yaml", 6, 10, "voice_language", False)),
     ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Polly.Zhiyou\n", ("settings.yaml", 6, 10, "unknown_voice", True)),

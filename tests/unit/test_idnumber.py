@@ -77,8 +77,31 @@ def test_check_defaults_to_the_real_today():
     assert check(EXAMPLE).ok
 
 
-def test_area_code_is_not_checked():
-    assert check(make_id("99999919800101001"), today=TODAY).ok
+@pytest.mark.parametrize("first17", ["99999919800101001", "00000019800101001", "11999919800101001"])
+def test_an_unknown_birthplace_code_is_a_birthplace_problem(first17):
+    assert check(make_id(first17), today=TODAY).problem == "birthplace"
+
+
+@pytest.mark.parametrize("first17", [
+    # Chongqing's codes date from 1997 and Jinan's 370102 from 1983; their holders may be born long before.
+    "50010319791102003", "37010219580214005",
+    # Codes since retired still belong to the people who were given them: Sichuan's Chongqing (510200) until 1997.
+    "51020019800101001", "51020020100101001",
+])
+def test_a_birthplace_code_counts_whatever_the_birth_year(first17):
+    assert check(make_id(first17), today=TODAY).ok
+
+
+def test_the_checksum_is_reported_before_the_birthplace():
+    assert check("999999198001010010", today=TODAY).problem == "checksum" != check(make_id("99999919800101001")).problem
+
+
+def test_the_check_character_is_stdnums():
+    from stdnum.cn import ric
+
+    for first17 in ("11010519491231002", "44030119900101123", "50010319791102003"):
+        assert ric.is_valid(make_id(first17)) or not ric.is_valid(first17 + "0")
+        assert check_character(first17) == ric.calc_check_digit(first17 + "0")
 
 
 @pytest.mark.parametrize(
