@@ -22,6 +22,8 @@ def utc_now() -> dt.datetime:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    # Before anything logs: every line of this process, whoever writes it out, has its ID numbers masked.
+    logs.install_record_factory()
     app = Flask("ivr.web", instance_relative_config=True)
     app.config.from_mapping(from_environment(), MAX_CONTENT_LENGTH=64 * 1024, CLOCK=utc_now)
     if test_config:
