@@ -6,6 +6,7 @@ the deployment and the benchmark run the app under the same server settings.
 
 import os
 import shutil
+import sys
 import tempfile
 
 bind = "0.0.0.0:8000"
@@ -40,7 +41,19 @@ if os.environ.get("IVR_LOG_FORMAT") == "json":
 
 
 def on_starting(server):
-    """Start from an empty metrics folder: files left by a previous run would be added to this one's totals."""
+    """Refuse to start on wrong or missing settings, in one log line; then empty the metrics folder.
+
+    Checked here, in the master, because a worker that fails to load the app makes gunicorn print a traceback per
+    worker and exit with 3; an operator needs the one line that says which setting to fix.
+    """
+    from ivr.config import ConfigError, check, from_environment
+
+    try:
+        check(from_environment())
+    except ConfigError as exc:
+        server.log.error("error: %s", exc)
+        sys.exit(2)
+    # Files left by a previous run would be added to this one's totals.
     folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     os.makedirs(folder, exist_ok=True)
     for name in os.listdir(folder):

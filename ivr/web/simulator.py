@@ -47,9 +47,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 
 
 def init_app(app: Flask) -> None:
-    """Register the simulator; its session cookie needs a signing key, random per process unless configured."""
-    if not app.secret_key:
-        app.secret_key = app.config["IVR_SECRET_KEY"] or secrets.token_bytes(32)
+    """Register the simulator; its session cookie is signed with the app's secret key (ivr.web.app)."""
     app.register_blueprint(bp)
 
 
