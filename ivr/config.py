@@ -70,17 +70,26 @@ def check(config) -> None:
     """Raise ConfigError naming the first setting that is wrong, or missing where callers are served."""
     if config["IVR_ENV"] not in ENVIRONMENTS:
         raise ConfigError(f"IVR_ENV must be development or production, not {config['IVR_ENV']!r}")
+    _check_public_url(config)
+    for name, use in (("IVR_PASSWORD_KEY", "callers' passwords are hashed"), ("IVR_SECRET_KEY", "the pages' cookies are signed")):
+        _check_key(config, name, use)
+
+
+def _check_key(config, name: str, use: str) -> None:
+    key = config[name]
+    if key and len(key) < MIN_KEY_LENGTH:
+        raise ConfigError(f"{name} has {len(key)} characters, but the key under which {use} must have at least "
+                          f"{MIN_KEY_LENGTH} (make one with `openssl rand -hex 32`)")
+    if not key and is_production(config):
+        raise ConfigError(f"IVR_ENV=production needs {name}, the key under which {use}, shared by every replica "
+                          "(make one with `openssl rand -hex 32`)")
+
+
+def _check_public_url(config) -> None:
+    """Signatures must be checked against a URL this server was told, or a host it was told to accept."""
     public = config["IVR_PUBLIC_URL"]
     if public and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", public):
         raise ConfigError(f"IVR_PUBLIC_URL must be the base URL Twilio calls, like https://hotline.example.org, not {public!r}")
-    for name, use in (("IVR_PASSWORD_KEY", "callers' passwords are hashed"), ("IVR_SECRET_KEY", "the pages' cookies are signed")):
-        key = config[name]
-        if key and len(key) < MIN_KEY_LENGTH:
-            raise ConfigError(f"{name} has {len(key)} characters, but the key under which {use} must have at least "
-                              f"{MIN_KEY_LENGTH} (make one with `openssl rand -hex 32`)")
-        if not key and is_production(config):
-            raise ConfigError(f"IVR_ENV=production needs {name}, the key under which {use}, shared by every replica "
-                              "(make one with `openssl rand -hex 32`)")
     if public or trusted_hosts(config):
         return
     if is_production(config):

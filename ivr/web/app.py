@@ -17,7 +17,7 @@ from ivr.content.versions import from_app as versions_of
 from ivr.storage.passwords import Passwords, instance_key
 from ivr.storage.store import Store
 from ivr.telephony.flow import CallFlow
-from ivr.web import logs, metrics
+from ivr.web import logs, metrics, protection
 
 
 def utc_now() -> dt.datetime:
@@ -82,4 +82,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     call_records.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
+    protection.init_app(app)
     return app

@@ -33,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.core.idnumber import mask
 from ivr.telephony.flow import PHONE, BadRequest, call_sid
+from ivr.web.protection import simulator_enabled
 
 log = logging.getLogger("ivr.simulator")
 
@@ -73,7 +74,7 @@ def needs_login() -> bool:
 @bp.before_request
 def guard():
     """The switch, the operator password and the page token, in that order."""
-    if current_app.config["IVR_SIMULATOR"] == "0":
+    if not simulator_enabled(current_app.config):
         abort(404)
     if request.endpoint in ("simulator.page", "simulator.login"):
         return None
