@@ -20,10 +20,12 @@ COPY prompts ./prompts
 COPY data ./data
 COPY deploy ./deploy
 
-# The installed package does not sit beside prompts/ and data/, so say where they are.
+# The installed package does not sit beside prompts/ and data/, so say where they are. The image serves callers, so it
+# runs in production: it refuses to start without the settings that protect them (see the README's Production).
 ENV IVR_PROMPTS=/app/prompts \
     IVR_DATA=/app/data \
-    IVR_LOG_FORMAT=json
+    IVR_LOG_FORMAT=json \
+    IVR_ENV=production
 
 USER hotline
 EXPOSE 8000

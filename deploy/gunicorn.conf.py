@@ -41,9 +41,20 @@ if os.environ.get("IVR_LOG_FORMAT") == "json":
 
 
 def on_starting(server):
-    """Refuse broken prompts or data before any worker starts; start from an empty metrics folder, since files left
-    by a previous run would be added to this one's totals."""
+    """Refuse to start on wrong or missing settings or on broken prompts or data; then empty the metrics folder.
+
+    Checked here, in the master, because a worker that fails to load the app makes gunicorn print a traceback per
+    worker and exit with 3 (or start it again and again); an operator needs the lines that say what to fix.
+    """
+    from ivr.config import ConfigError, check, from_environment
+
+    try:
+        check(from_environment())
+    except ConfigError as exc:
+        server.log.error("error: %s", exc)
+        sys.exit(2)
     _refuse_broken_files()
+    # Files left by a previous run would be added to this one's totals.
     folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     os.makedirs(folder, exist_ok=True)
     for name in os.listdir(folder):

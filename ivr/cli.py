@@ -17,6 +17,7 @@ def main() -> None:
 
 def _app(**overrides):
     from ivr import create_app
+    from ivr.config import ConfigError
     from ivr.storage.passwords import BadPasswordKey
     from ivr.storage.store import BackendUnavailable
 
@@ -26,6 +27,9 @@ def _app(**overrides):
 
     try:
         return create_app(overrides or None)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except (HotlineError, SourceError) as exc:
         # Operators get file:line and what is wrong, in Chinese and English, not a traceback.
         for line in refusal(*folders(None), exc):
@@ -70,10 +74,17 @@ def serve(host: str, port: int, threads: int) -> None:
                    err=True)
         for line in refused:
             click.echo(f"  {line}", err=True)
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="ivr")
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port} ({exc.strerror or exc}); stop what uses it or pass --port",
+                   err=True)
+        sys.exit(2)
     click.echo(f"Hotline on http://{host}:{port}/voice (Twilio webhook)")
     if not app.config["TWILIO_AUTH_TOKEN"]:
         click.echo("warning: TWILIO_AUTH_TOKEN is not set, so every webhook request is refused (403).", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="ivr")
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
 
 
 @main.command()

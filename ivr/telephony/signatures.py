@@ -11,7 +11,11 @@ log = logging.getLogger("ivr.security")
 
 
 def public_url() -> str:
-    """The URL Twilio called: IVR_PUBLIC_URL plus path and query when set, else what this server saw."""
+    """The URL Twilio called: IVR_PUBLIC_URL plus path and query when set, else what this server saw.
+
+    Never a host the client names unchecked: where IVR_PUBLIC_URL is empty, either no proxy's headers are believed or
+    the host is one of IVR_TRUSTED_HOSTS, which Flask enforces before any view runs (ivr.config.check).
+    """
     base = current_app.config["IVR_PUBLIC_URL"].rstrip("/")
     if not base:
         return request.url

@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr.config import from_environment
+from ivr.config import check as check_settings
+from ivr.config import from_environment, trusted_hosts
 from ivr.content.accounts import load_accounts
 from ivr.content.versions import from_app as versions_of
 from ivr.storage.passwords import Passwords, instance_key
 from ivr.storage.store import Store
 from ivr.telephony.flow import CallFlow
-from ivr.web import logs, metrics
+from ivr.web import logs, metrics, protection
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def derived_secret(password_key: str) -> bytes:
+    """The cookie-signing key when none is configured: every process with the same password key derives the same one.
+
+    HMAC under the password key of a fixed label: the result reveals nothing of the password key, and processes
+    sharing the instance folder (gunicorn's workers, `ivr serve` restarted) accept each other's cookies.
+    """
+    return hmac.new(password_key.encode("utf-8"), b"ivr session cookies", hashlib.sha256).digest()
+
+
 def create_app(test_config: dict | None = None) -> Flask:
+    # Before anything logs: every line of this process, whoever writes it out, has its ID numbers masked.
+    logs.install_record_factory()
     app = Flask("ivr.web", instance_relative_config=True)
     app.config.from_mapping(from_environment(), MAX_CONTENT_LENGTH=64 * 1024, CLOCK=utc_now)
     if test_config:
@@ -29,13 +43,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'ivr.sqlite'}"
+    check_settings(app.config)
     if app.config["IVR_TRUST_PROXY"] == "1":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
+        # One proxy (deploy/nginx.conf) sets these headers itself, so only the last value of each is believed.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if trusted_hosts(app.config):
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     if not app.debug and not app.testing:
         logs.configure(app.config["IVR_LOG_FORMAT"], app.config["IVR_LOG_LEVEL"])
 
     versions = versions_of(app)
-    passwords = Passwords(instance_key(app.config["IVR_PASSWORD_KEY"], Path(app.instance_path)))
+    password_key = instance_key(app.config["IVR_PASSWORD_KEY"], Path(app.instance_path))
+    passwords = Passwords(password_key)
+    app.secret_key = app.config["IVR_SECRET_KEY"] or derived_secret(password_key)
     store = Store(app.config["DATABASE_URL"], app.config["REDIS_URL"], app.config["IVR_REDIS_PREFIX"], passwords)
     demo = Path(app.config["IVR_DATA"]) / "accounts.yaml"
 
@@ -62,4 +82,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     call_records.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
+    protection.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""Log lines as text or JSON, each carrying the call's CallSid, with ID numbers masked; one line per request."""
+"""Log lines as text or JSON, each with the call's CallSid and ID numbers masked, whoever writes them out."""
 
 from __future__ import annotations
 
@@ -26,44 +26,98 @@ def mask_ids(text: str) -> str:
     return ID_NUMBER.sub(lambda match: mask(match[0]), text)
 
 
-class MaskingTextFormatter(logging.Formatter):
+# The attributes every LogRecord has; any other string attribute came from `extra=` and is masked as well.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_TRACEBACKS = logging.Formatter()
+
+
+def mask_record(record: logging.LogRecord) -> None:
+    """Mask every ID number in the record's message, traceback and stack, in place (MaskedRecord does its fields).
+
+    Formatters are chosen by whoever installs the handlers (gunicorn's logconfig_dict, a test runner), so the
+    masking cannot live in one of them: it is done once, when the record is made, and every handler gets it masked.
+    """
+    try:
+        message = record.getMessage()
+    except Exception:
+        # Arguments that do not fit the message would be printed raw by logging's error report.
+        message = f"{record.msg} (arguments: {record.args!r})"
+    masked = mask_ids(message)
+    if masked != message:
+        record.msg, record.args = masked, ()
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        trace = _TRACEBACKS.formatException(record.exc_info)
+        if mask_ids(trace) != trace:
+            # Formatters print exc_text when exc_info is gone instead of formatting the exception again.
+            record.exc_text, record.exc_info = mask_ids(trace), None
+    elif record.exc_text:
+        record.exc_text = mask_ids(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_ids(record.stack_info)
+
+
+class MaskedRecord(logging.LogRecord):
+    """A record whose `extra=` fields are masked too: they are added after the factory ran, before any formatting."""
+
+    def getMessage(self) -> str:
+        # Every formatter (logging's, python-json-logger's) asks for the message before it reads the fields.
+        for name, value in list(vars(self).items()):
+            if name not in _STANDARD and isinstance(value, str):
+                setattr(self, name, mask_ids(value))
+        return super().getMessage()
+
+
+def add_call_sid(record: logging.LogRecord) -> None:
+    """The CallSid of the webhook request being served, if any, on every line logged while serving it."""
+    if not hasattr(record, "call_sid") and has_request_context():
+        sid = g.get("ivr_call_sid")
+        if sid:
+            record.call_sid = sid
+
+
+def install_record_factory() -> None:
+    """Make every LogRecord of this process go through mask_record and add_call_sid; calling it again does nothing."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "ivr_masking", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if type(record) is logging.LogRecord:
+            record.__class__ = MaskedRecord
+        add_call_sid(record)
+        mask_record(record)
+        return record
+
+    factory.ivr_masking = True
+    logging.setLogRecordFactory(factory)
+
+
+class CallSidTextFormatter(logging.Formatter):
+    """Plain lines for a terminal, the CallSid appended to the first line of any that do not name it."""
+
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         sid = getattr(record, "call_sid", None)
         if sid and sid not in text:
             first, newline, rest = text.partition("\n")
             text = f"{first} [{sid}]{newline}{rest}"
-        return mask_ids(text)
-
-
-class MaskingJsonFormatter(JsonFormatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return mask_ids(super().format(record))
-
-
-class CallContext(logging.Filter):
-    """Adds the CallSid of the webhook request being served, if any, to every line logged while serving it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "call_sid") and has_request_context():
-            sid = g.get("ivr_call_sid")
-            if sid:
-                record.call_sid = sid
-        return True
+        return text
 
 
 def formatter(fmt: str) -> logging.Formatter:
     if fmt == "json":
-        return MaskingJsonFormatter(JSON_FORMAT, rename_fields={"levelname": "level", "name": "logger"},
-                                    json_ensure_ascii=False)
-    return MaskingTextFormatter(TEXT_FORMAT)
+        return JsonFormatter(JSON_FORMAT, rename_fields={"levelname": "level", "name": "logger"}, json_ensure_ascii=False)
+    return CallSidTextFormatter(TEXT_FORMAT)
 
 
 def configure(fmt: str = "text", level: str = "INFO", stream=None, force: bool = False) -> logging.Handler | None:
     """Send the root logger's lines to stderr in the given format; calling it again replaces the earlier handler.
 
-    Like logging.basicConfig, it leaves alone a root logger that something else (a test runner) already set up.
+    Like logging.basicConfig, it leaves alone a root logger that something else (gunicorn, a test runner) already
+    set up; the lines are masked all the same (install_record_factory).
     """
+    install_record_factory()
     if fmt not in ("text", "json"):
         raise ValueError(f"IVR_LOG_FORMAT must be text or json, not {fmt!r}")
     root = logging.getLogger()
@@ -74,7 +128,6 @@ def configure(fmt: str = "text", level: str = "INFO", stream=None, force: bool =
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.ivr_handler = True
     handler.setFormatter(formatter(fmt))
-    handler.addFilter(CallContext())
     root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     return handler

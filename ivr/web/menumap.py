@@ -5,15 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import graphviz
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from ivr.content import menugraph
 from ivr.core.hotline import Hotline
 from ivr.core.script import ACTIONS, AnswerNode, InputNode, MenuNode, SayNode
+from ivr.web.protection import require_operator
 
 bp = Blueprint("menumap", __name__, url_prefix="/map")
+# The map shows every prompt and the reasons of refused edits: for operators (ivr.web.protection).
+bp.before_request(require_operator)
 # Its own environment, so that `ivr map` can write the page without an app.
 _templates = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"), autoescape=select_autoescape())
 
@@ -81,7 +84,8 @@ def svg(hotline: Hotline) -> str | None:
         return None
 
 
-def page(hotline: Hotline, status: dict | None = None) -> str:
+def page(hotline: Hotline, status: dict | None = None, nonce: str | None = None) -> str:
+    """The whole page; nonce lets its own <style> through the pages' Content-Security-Policy (ivr.web.protection)."""
     script = hotline.script
     reached = menugraph.reachable(script)
     drawing = svg(hotline)
@@ -92,13 +96,13 @@ def page(hotline: Hotline, status: dict | None = None) -> str:
                      "reachable": name in reached})
     # The drawing's inline SVG comes from Graphviz, which escapes every label itself.
     return _templates.get_template("menumap.html").render( svg=Markup(drawing[drawing.find("<svg"):]) if drawing else None,
-                           dot=graph(hotline).source, rows=rows, status=status, settings=script.settings)
+                           dot=graph(hotline).source, rows=rows, status=status, settings=script.settings, nonce=nonce)
 
 
 @bp.get("")
 def show():
     versions = current_app.extensions["ivr.versions"]
-    return page(versions(), versions.status())
+    return page(versions(), versions.status(), nonce=request.csp_nonce)
 
 
 @bp.get("/status.json")

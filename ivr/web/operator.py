@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from ivr.storage.statistics import report
 from ivr.storage.store import BackendUnavailable
+from ivr.web.protection import require_operator
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
+bp.before_request(require_operator)
+
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
-
-
-@bp.before_request
-def require_password() -> Response | None:
-    """HTTP Basic authentication against IVR_OPERATOR_PASSWORD; with no password set the page does not exist."""
-    password = current_app.config["IVR_OPERATOR_PASSWORD"]
-    if not password:
-        abort(404)
-    given = request.authorization.password if request.authorization else None
-    if given is None or not hmac.compare_digest(given.encode(), password.encode()):
-        return Response(status=401, headers={"WWW-Authenticate": 'Basic realm="operator", charset="UTF-8"'})
-    return None
 
 
 def _days() -> int:

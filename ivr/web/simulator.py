@@ -33,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.core.idnumber import mask
 from ivr.telephony.flow import PHONE, BadRequest, call_sid
+from ivr.web.protection import simulator_enabled
 
 log = logging.getLogger("ivr.simulator")
 
@@ -47,9 +48,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 
 
 def init_app(app: Flask) -> None:
-    """Register the simulator; its session cookie needs a signing key, random per process unless configured."""
-    if not app.secret_key:
-        app.secret_key = app.config["IVR_SECRET_KEY"] or secrets.token_bytes(32)
+    """Register the simulator; its session cookie is signed with the app's secret key (ivr.web.app)."""
     app.register_blueprint(bp)
 
 
@@ -75,7 +74,7 @@ def needs_login() -> bool:
 @bp.before_request
 def guard():
     """The switch, the operator password and the page token, in that order."""
-    if current_app.config["IVR_SIMULATOR"] == "0":
+    if not simulator_enabled(current_app.config):
         abort(404)
     if request.endpoint in ("simulator.page", "simulator.login"):
         return None

@@ -93,3 +93,36 @@ def test_a_log_format_that_does_not_exist_is_refused():
 ])
 def test_mask_ids(text, expected):
     assert logs.mask_ids(text) == expected
+
+
+def test_a_handler_someone_else_installed_gets_masked_lines_too(app, caller, monkeypatch):
+    """Gunicorn's logconfig_dict puts its own handler and formatter on the root logger; masking must not need ours."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    stream = io.StringIO()
+    foreign = logging.StreamHandler(stream)
+    foreign.setFormatter(JsonFormatter("%(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(foreign)
+    store = app.extensions["ivr.store"]
+
+    def broken(reference, records=True):
+        # The store is asked by keyed reference; a database error may still quote the ID number it joined on.
+        raise RuntimeError(f"no row for parameters ('{RETIREE_ID}',)")
+
+    monkeypatch.setattr(store, "account", broken)
+    try:
+        call = caller()
+        call.dial()
+        call.press("1")
+        call.press(RETIREE_ID + "#")
+        # The balance is read once the password is right: that is where the store fails.
+        call.press("111111#")
+        logging.getLogger("ivr.test").warning("extra fields too", extra={"detail": f"id {RETIREE_ID}"})
+    finally:
+        root.removeHandler(foreign)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert any("step failed" in line["message"] and "110101********0024" in line["exc_info"] for line in lines)
+    assert any(line.get("call_sid") == call.call_sid for line in lines)
+    assert any(line.get("detail") == "id 110101********0024" for line in lines)
+    assert RETIREE_ID not in stream.getvalue()

@@ -151,6 +151,11 @@ def test_the_simulator_can_be_switched_off(tmp_path, clock):
     assert client.post("/simulator/call", data={"To": "+861012393"}).status_code == 404
 
 
+def form_token(html: str) -> str:
+    """The CSRF token a login form carries."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
 def test_an_operator_password_guards_the_simulator(tmp_path, clock):
     app = make_app(tmp_path, clock, IVR_SIMULATOR_PASSWORD="s3cret")
     client = app.test_client()
@@ -159,10 +164,11 @@ def test_an_operator_password_guards_the_simulator(tmp_path, clock):
     html = page.get_data(as_text=True)
     assert 'type="password"' in html and '"token"' not in html
     assert client.post("/simulator/call", data={"To": "+861012393"}).status_code == 403
-    wrong = client.post("/simulator/login", data={"password": "guess"})
+    token = form_token(html)
+    wrong = client.post("/simulator/login", data={"password": "guess", "csrf_token": token})
     assert wrong.status_code == 403
     assert "密码不正确" in wrong.get_data(as_text=True)
-    right = client.post("/simulator/login", data={"password": "s3cret"})
+    right = client.post("/simulator/login", data={"password": "s3cret", "csrf_token": form_token(wrong.get_data(as_text=True))})
     assert right.status_code == 302
     browser = Browser(client)
     assert browser.call()["node"] == "main"

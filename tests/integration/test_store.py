@@ -11,15 +11,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from alembic import command
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
 
 from ivr.content.accounts import load_accounts
+from ivr.core.ports import Attempt, Limit
 from ivr.storage import migrate
 from ivr.storage.passwords import Passwords
-from ivr.core.ports import Attempt, Limit
 from ivr.storage.schema import call_states, locks, metadata, password_guards
 from ivr.storage.store import Store
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
