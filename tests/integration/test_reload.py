@@ -1,5 +1,6 @@
 """Hot reload: edits are served within seconds, broken edits never, and calls finish on the version they started on."""
 
+import itertools
 import os
 import shutil
 import socket
@@ -129,7 +130,11 @@ def test_a_real_server_reloads_and_survives_a_broken_edit(files, tmp_path):
                               stderr=subprocess.STDOUT)
     validator = RequestValidator(TOKEN)
 
-    def dial(sid: str) -> str:
+    calls = itertools.count()
+
+    def dial(name: str) -> str:
+        # A new CallSid every time: a CallSid that was answered once is never started again.
+        sid = f"{name}x{next(calls)}"
         url = f"http://127.0.0.1:{port}/voice"
         params = {"CallSid": sid, "To": "+861012393", "From": "+8613900000000", "CallStatus": "in-progress"}
         response = requests.post(url, data=params, headers={"X-Twilio-Signature": validator.compute_signature(url, params)}, timeout=5)
