@@ -292,3 +292,39 @@ def test_any_exception_while_reloading_is_a_refused_edit_not_an_error_to_callers
     assert any("maximum recursion depth" in line for line in versions.status()["error"])
     assert versions().version == good
     assert OLD_PROMPT in "".join(Caller(app.test_client(), TOKEN).dial())
+
+
+def billion_laughs() -> str:
+    """About 400 bytes that expand to 387 million strings if a reader follows every alias."""
+    lines = ['reading:', '  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"  {name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def _reader_refuses_quickly(folder: Path) -> bool:
+    """Whether the YAML reader refuses the file within seconds and a bounded memory (its alias and size limits)."""
+    probe = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30));"
+             "from ivr.content.checks import check; check(sys.argv[1], sys.argv[2])")
+    try:
+        subprocess.run([sys.executable, "-c", probe, str(folder / "prompts"), str(folder / "data")],
+                       timeout=10, capture_output=True, check=False)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def test_a_billion_laughs_edit_is_refused_while_callers_are_answered_quickly(files, clock, tmp_path):
+    probe = tmp_path / "probe"
+    shutil.copytree(files, probe)
+    (probe / "prompts" / "laughs.yaml").write_text(billion_laughs(), encoding="utf-8")
+    if not _reader_refuses_quickly(probe):
+        pytest.skip("relies on the YAML reader's limits on alias expansion, which this reader does not have")
+    app = make_app(files, clock, tmp_path / "k.sqlite")
+    versions = app.extensions["ivr.versions"]
+    good = versions().version
+    (files / "prompts" / "laughs.yaml").write_text(billion_laughs(), encoding="utf-8")
+    took = serve_while(app, 20, until=lambda: versions.status()["error"])
+    assert versions.status()["error"], "the edit was neither refused nor published"
+    assert versions().version == good
+    assert took and max(took) < 1.0, max(took)
