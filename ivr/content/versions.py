@@ -1,4 +1,9 @@
-"""Hot reload: the newest valid version of prompts/ and data/, with earlier versions kept for calls still on them."""
+"""Hot reload: the newest valid version of prompts/ and data/, with earlier versions kept for calls still on them.
+
+Edits are read, parsed and checked by a watcher thread in each process, never inside a request: a request only reads
+which version is current. An edit is published only if `ivr check` finds no error in it; anything that goes wrong
+while reading or checking it (any exception) refuses the edit with its reason, and callers keep the version they had.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 
 from ivr.content.version import HotlineError, load_hotline
@@ -20,6 +26,14 @@ from ivr.core.hotline import Hotline
 log = logging.getLogger("ivr.reload")
 
 DATA_FILES = ("regions.yaml", "lines.yaml")
+
+
+class RefusedEdit(HotlineError):
+    """Edited files that do not pass the checks; `problems` are the lines the operator reads, at their own files."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(problems[0])
+        self.problems = problems
 
 
 class Versions:
@@ -31,7 +45,9 @@ class Versions:
         self.keep = keep
         self.clock = clock
         self._lock = threading.Lock()
-        self._next_check = clock() + interval
+        self._stopped = threading.Event()
+        # The process whose watcher thread runs: a worker forked from a master starts its own.
+        self._watcher: int | None = None
         self._pending = None
         self._known: dict[str, Hotline] = {}
         self.error: list[str] | None = None
@@ -49,7 +65,7 @@ class Versions:
         """
         try:
             hotline = self._publish(self._snapshot())
-        except HotlineError as exc:
+        except Exception as exc:
             fallback = self._last_good()
             if fallback is None:
                 raise
@@ -83,12 +99,7 @@ class Versions:
         return self._pinned(str(pointer.get("version", "")))
 
     def __call__(self, version: str | None = None) -> Hotline:
-        if self.interval > 0 and self.clock() >= self._next_check and self._lock.acquire(blocking=False):
-            try:
-                self._next_check = self.clock() + self.interval
-                self._refresh()
-            finally:
-                self._lock.release()
+        self._watch()
         current = self.current
         if version is None or version == current.version:
             return current
@@ -103,7 +114,29 @@ class Versions:
             "error_at": self.error_at.isoformat(timespec="seconds") if self.error_at else None,
         }
 
-    # Watching the files.
+    # Watching the files, in a thread of each process.
+
+    def _watch(self) -> None:
+        """Start this process's watcher once; the request itself never reads the files."""
+        if self.interval <= 0 or self._watcher == os.getpid():
+            return
+        with self._lock:
+            if self._watcher == os.getpid():
+                return
+            self._watcher = os.getpid()
+            # The thread holds the versions weakly, so that an app that is dropped (in tests) takes its watcher along.
+            threading.Thread(target=_watch, args=(weakref.ref(self), self._stopped, self.interval),
+                             name="ivr-reload", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def refresh(self) -> None:
+        """Look for edits once and publish or refuse them; whatever fails, callers keep the current version."""
+        try:
+            self._refresh()
+        except Exception as exc:  # noqa: BLE001  (any failure is a refused edit)
+            self._failed(exc)
 
     def _files(self) -> list[tuple[str, Path]]:
         files = [(f"prompts/{p.name}", p) for p in sorted(self.prompts.glob("*.yaml"))]
@@ -130,15 +163,11 @@ class Versions:
             self._pending = fingerprint
             return
         self._seen, self._pending = fingerprint, None
-        try:
-            files = self._snapshot()
-            if _version(files) == self.current.version:
-                self.error = self.error_at = None
-                return
-            hotline = self._publish(files)
-        except HotlineError as exc:
-            self._failed(exc)
+        files = self._snapshot()
+        if _version(files) == self.current.version:
+            self.error = self.error_at = None
             return
+        hotline = self._publish(files)
         self.current, self.since = hotline, dt.datetime.now(dt.timezone.utc)
         self.error = self.error_at = None
         self._remember(hotline)
@@ -168,10 +197,7 @@ class Versions:
             for name, content in files.items():
                 (work / name).parent.mkdir(parents=True, exist_ok=True)
                 (work / name).write_bytes(content)
-            try:
-                hotline = self._load(version, work)
-            except HotlineError as exc:
-                raise self._explained(exc) from None
+            hotline = self._checked(version, work)
             try:
                 work.rename(folder)
             except OSError:
@@ -194,7 +220,7 @@ class Versions:
             return None
         try:
             return self._load(version, folder)
-        except HotlineError:
+        except Exception:  # noqa: BLE001  (an archived version that fails is not served)
             return None
 
     def _prune(self) -> None:
@@ -205,22 +231,55 @@ class Versions:
                 shutil.rmtree(folder, ignore_errors=True)
                 self._known.pop(folder.name, None)
 
-    def _explained(self, exc: HotlineError) -> HotlineError:
-        """The first error told at the operator's own file rather than at the copy that was validated."""
-        from ivr.content.checks import check
+    def _checked(self, version: str, work: Path) -> Hotline:
+        """The copy in `work` loaded, after every check `ivr check` makes; RefusedEdit on any error.
 
-        errors = check(self.prompts, self.data).errors
-        return HotlineError(str(errors[0])) if errors else exc
-
-    def _failed(self, exc: HotlineError) -> None:
+        The copy is checked, not the operator's folders (which may change meanwhile), and told at the operator's files.
+        """
         from ivr.content.checks import check, format_problem
 
-        # Point at the operator's own files rather than at the copy that was validated.
-        report = check(self.prompts, self.data)
-        self.error = [format_problem(p) for p in report.errors] or [str(exc)]
+        errors = check(work / "prompts", work / "data").errors
+        if errors:
+            raise RefusedEdit([self._at_own_files(format_problem(p), work) for p in errors])
+        try:
+            return self._load(version, work)
+        except HotlineError as exc:
+            raise RefusedEdit([self._at_own_files(str(exc), work)]) from None
+
+    def _at_own_files(self, text: str, work: Path) -> str:
+        for copy, own in ((work / "prompts", self.prompts), (work / "data", self.data)):
+            for form in sorted({str(copy), str(copy.resolve()), _display(copy)}, key=len, reverse=True):
+                text = text.replace(form, _display(own))
+        return text
+
+    def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, RefusedEdit):
+            self.error = list(exc.problems)
+        elif isinstance(exc, HotlineError):
+            self.error = [str(exc)]
+        else:
+            # Not a mistake the checks describe (a file the reader could not cope with): still a refused edit.
+            self.error = [f"{type(exc).__name__}: {exc}"[:2000]]
         self.error_at = dt.datetime.now(dt.timezone.utc)
         log.error("the edited prompts or data are not valid, still serving version %s:\n%s",
                   self.current.version, "\n".join(self.error))
+
+
+def _watch(versions: weakref.ReferenceType, stopped: threading.Event, interval: float) -> None:
+    while not stopped.wait(interval):
+        current = versions()
+        if current is None:
+            return
+        current.refresh()
+        del current
+
+
+def _display(path: Path) -> str:
+    """A folder as the checks name it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _version(files: dict[str, bytes]) -> str:

@@ -195,6 +195,7 @@ class Messages(Model):
     too_many_failures: str
     apology: str
     outage: str
+    outage_closed: str
     restarted: str
 
 

@@ -17,7 +17,8 @@ from ivr.core.hotline import Hotline
 from ivr.core.replies import Gather, Hangup, Reply
 from ivr.core.state import State, StateError
 from ivr.storage.store import BackendUnavailable, Store
-from ivr.telephony import outage
+from ivr.telephony import outage, sequence
+from ivr.telephony.sequence import Stored, fingerprint
 from ivr.telephony.twiml import render
 
 log = logging.getLogger("ivr.calls")
@@ -68,19 +69,55 @@ def event_from(form: MultiDict, event: str | None):
     return Keys(digits) if KEYS.match(digits) else Garbled()
 
 
+def step_number(seq: str | None) -> int:
+    """The step a request says it answers, as a number (0 when it is garbled)."""
+    return int(seq) if seq is not None and seq.isascii() and seq.isdigit() and len(seq) < 10 else 0
+
+
+@dataclass
+class Turn:
+    """One webhook request being answered, and the hotline version it is answered with."""
+
+    sid: str
+    form: MultiDict
+    url: Callable[[int, str | None], str]
+    # The request's fingerprint (ivr.telephony.sequence) and the step it says it answers.
+    key: str
+    asked: int
+    hotline: Hotline
+    engine: Engine
+    now: dt.datetime
+    started: float
+
+    @property
+    def called(self) -> str:
+        return called_number(self.form)
+
+    @property
+    def messages(self):
+        return self.hotline.script.messages
+
+    def pin(self, hotline: Hotline) -> None:
+        self.hotline, self.engine = hotline, Engine(hotline, self.engine.backend, caller=self.engine.caller)
+
+
 @dataclass(frozen=True)
 class StepRecord:
     """What one webhook step did, for the call records and observers (metrics, logs); it holds no personal data."""
 
     call_sid: str
-    kind: str  # start, keys, silence, dialended, garbled, stale, restart, error, outage
+    kind: str  # start, keys, silence, dialended, garbled, retry, replayed, stale, restart, error, outage
     node: str
     ended: bool
     at: dt.datetime
 
 
 class CallFlow:
-    """Loads a call's state, steps the engine, saves the state and renders TwiML."""
+    """Loads a call's state, steps the engine, saves the state and renders TwiML.
+
+    Only a new request for the step a live call waits for changes the call (ivr.telephony.sequence): a retry hears
+    the same answer again, anything else a short goodbye, and nothing starts an ended call again.
+    """
 
     def __init__(self, hotline: Callable[[], Hotline], store: Store, clock: Callable):
         self.hotline = hotline
@@ -91,81 +128,128 @@ class CallFlow:
         # Callables given a StepRecord after every step; an observer that fails never breaks the call.
         self.observers: list[Callable[[StepRecord], None]] = []
 
-    def incoming(self, form: MultiDict, url: Callable[[int, str | None], str]) -> str:
-        sid = call_sid(form)
-        with self.store.held():
-            return self._incoming(sid, form, url)
-
-    def _incoming(self, sid: str, form: MultiDict, url: Callable[[int, str | None], str]) -> str:
-        started = time.perf_counter()
+    def _turn(self, form: MultiDict, url, route: str, seq: str | None, event: str | None) -> Turn:
         hotline = self.hotline()
-        engine = Engine(hotline, self.store)
-        now = self.clock()
+        return Turn(call_sid(form), form, url, fingerprint(route, seq, event, form), step_number(seq), hotline,
+                    Engine(hotline, self.store, caller=calling_number(form)), self.clock(), time.perf_counter())
+
+    def incoming(self, form: MultiDict, url: Callable[[int, str | None], str]) -> str:
+        turn = self._turn(form, url, "voice", None, None)
+        with self.store.held():
+            return self._incoming(turn)
+
+    def _incoming(self, turn: Turn) -> str:
         try:
-            state, reply = engine.start(called_number(form), now)
+            stored = Stored.of(self.store.load_call(turn.sid))
+            if stored is not None:
+                # A retried or replayed first request: the call is under way or over, never started again.
+                return self._again(turn, stored)
+            state, reply = turn.engine.start(turn.called, turn.now)
+            kind = "start"
+        except BackendUnavailable as exc:
+            log.warning("call %s: %s; offering the agent", turn.sid, exc)
+            return self._outage(turn)
         except Exception:
-            log.exception("call %s: the welcome failed", sid)
-            state, reply = engine.restart(called_number(form), now, [hotline.script.messages.apology])
-        return self._finish(sid, state, reply, hotline, url, "start", started)
+            log.exception("call %s: the welcome failed", turn.sid)
+            state, reply = turn.engine.restart(turn.called, turn.now, [turn.messages.apology])
+            kind = "error"
+        return self._finish(turn, state, reply, kind)
 
     def step(self, form: MultiDict, seq: str | None, event_name: str | None, url: Callable[[int, str | None], str]) -> str:
-        sid = call_sid(form)
+        turn = self._turn(form, url, "step", seq, event_name)
         # One connection serves the step's queries: its state, the account, its record (see ivr.database).
         with self.store.held():
-            return self._step(sid, form, seq, event_name, url)
+            return self._step(turn, seq, event_name)
 
-    def _step(self, sid: str, form: MultiDict, seq: str | None, event_name: str | None, url) -> str:
-        started = time.perf_counter()
-        hotline = self.hotline()
-        engine = Engine(hotline, self.store, caller=calling_number(form))
-        now = self.clock()
-        messages = hotline.script.messages
-        event = event_from(form, event_name)
-        kind = type(event).__name__.lower()
-        if event_name == outage.EVENT:
-            # The caller answered the outage apology: the agent key and silence are served without the backend.
-            handled = outage.answer(engine, hotline, event, called_number(form), now)
-            if handled is not None:
-                return self._finish(sid, *handled, hotline, url, "outage", started)
-            # Any other key tries again: the caller hears their current node once the backend is back.
-            seq = None
+    def _step(self, turn: Turn, seq: str | None, event_name: str | None) -> str:
+        event = event_from(turn.form, event_name)
         try:
-            stored = self.store.load_call(sid)
-            if stored is None:
-                state, reply = engine.restart(called_number(form), now, [messages.restarted])
-                kind = "restart"
-            else:
-                pinned = stored.get("version") if isinstance(stored, dict) else None
-                if isinstance(pinned, str) and pinned and pinned != hotline.version:
-                    # The call goes on with the prompts and data it started on, whatever was published since.
-                    hotline = self.hotline(pinned)
-                    engine, messages = Engine(hotline, self.store, caller=calling_number(form)), hotline.script.messages
-                try:
-                    state = State.from_dict(stored, hotline)
-                except StateError as exc:
-                    log.warning("call %s: stored state refused (%s); starting again at the main menu", sid, exc)
-                    state, reply = engine.restart(called_number(form), now, [messages.restarted])
-                    kind = "restart"
-                else:
-                    if seq != str(state.seq):
-                        # A retried or out-of-order request: say the current node again rather than act twice.
-                        log.info("call %s: stale step %s (state is at %s)", sid, (seq or "")[:12], state.seq)
-                        reply = engine.resume(state, now, [])
-                        kind = "stale"
-                    elif isinstance(event, Garbled):
-                        reply = engine.garbled(state, now)
-                    else:
-                        reply = engine.step(state, event, now)
+            stored = Stored.of(self.store.load_call(turn.sid))
+            if stored is not None and not stored.waits_for(turn.key, seq):
+                return self._again(turn, stored)
+            state, reply, kind = self._advance(turn, stored, event, event_name)
         except BackendUnavailable as exc:
-            log.warning("call %s: %s; offering the agent", sid, exc)
-            state, reply = outage.fresh(engine, called_number(form), now), outage.offer(hotline)
-            kind = "outage"
+            log.warning("call %s: %s; offering the agent", turn.sid, exc)
+            return self._without_backend(turn, event, event_name)
         except Exception:
             # Twilio would say "an application error has occurred" and hang up; apologise and go home instead.
-            log.exception("call %s: step failed", sid)
-            state, reply = engine.restart(called_number(form), now, [messages.apology])
+            log.exception("call %s: step failed", turn.sid)
+            state, reply = turn.engine.restart(turn.called, turn.now, [turn.messages.apology])
             kind = "error"
-        return self._finish(sid, state, reply, hotline, url, kind, started)
+        return self._finish(turn, state, reply, kind)
+
+    def _restore(self, turn: Turn, stored: Stored) -> State:
+        """The stored engine state, with the prompts and data the call started on; StateError if it is refused."""
+        raw = stored.state
+        pinned = raw.get("version") if isinstance(raw, dict) else None
+        if isinstance(pinned, str) and pinned and pinned != turn.hotline.version:
+            # The call goes on with the prompts and data it started on, whatever was published since.
+            turn.pin(self.hotline(pinned))
+        return State.from_dict(raw, turn.hotline)
+
+    def _advance(self, turn: Turn, stored: Stored | None, event, event_name: str | None) -> tuple[State, Reply, str]:
+        """The new request for the current step: the engine acts on it."""
+        if stored is None:
+            state, reply = turn.engine.restart(turn.called, turn.now, [turn.messages.restarted])
+            return state, reply, "restart"
+        try:
+            state = self._restore(turn, stored)
+        except StateError as exc:
+            log.warning("call %s: stored state refused (%s); starting again at the main menu", turn.sid, exc)
+            state, reply = turn.engine.restart(turn.called, turn.now, [turn.messages.restarted])
+            return state, reply, "restart"
+        if event_name == outage.EVENT:
+            # The backend is back: the agent key and silence mean what the apology said; any other key hears the
+            # caller's current node again.
+            reply = outage.answer(turn.engine, turn.hotline, event, state, turn.called, turn.now)
+            return (state, reply, "outage") if reply is not None else (state, turn.engine.resume(state, turn.now, []), "retry")
+        if isinstance(event, Garbled):
+            return state, turn.engine.garbled(state, turn.now), "garbled"
+        return state, turn.engine.step(state, event, turn.now), type(event).__name__.lower()
+
+    def _again(self, turn: Turn, stored: Stored) -> str:
+        """A request that may not change the call: a retry of the last answer, or an old, altered or ended one."""
+        if turn.key == stored.answered:
+            if stored.twiml is not None:
+                return self._told(turn, "replayed", "", stored.twiml)
+            if not stored.ended:
+                # The answer held personal data and was not kept: say the caller's current node again, unchanged.
+                state = self._restore(turn, stored)
+                seq = state.seq
+                reply = turn.engine.resume(state, turn.now, [])
+                return self._told(turn, "replayed", reply.node, self._render(turn, reply, seq))
+        log.info("call %s: refused a request for step %s of a call that %s", turn.sid, turn.asked,
+                 "ended" if stored.ended else "is elsewhere")
+        reply = Reply((turn.messages.goodbye,), Hangup(), "stale")
+        return self._told(turn, "stale", reply.node, self._render(turn, reply, turn.asked))
+
+    def _without_backend(self, turn: Turn, event, event_name: str | None) -> str:
+        """The backend is down: the apology, or the caller's answer to it (the agent, or goodbye) when it can be given."""
+        if event_name == outage.EVENT:
+            state = outage.fresh(turn.engine, turn.called, turn.now)
+            reply = outage.answer(turn.engine, turn.hotline, event, state, turn.called, turn.now)
+            if reply is not None:
+                return self._unsaved(turn, reply, "outage", self._render(turn, reply, turn.asked))
+        return self._outage(turn)
+
+    def _outage(self, turn: Turn) -> str:
+        reply = outage.offer(turn.hotline, turn.called, turn.now)
+        return self._unsaved(turn, reply, "outage", self._render(turn, reply, turn.asked))
+
+    def _unsaved(self, turn: Turn, reply: Reply, kind: str, twiml: str) -> str:
+        """An answer given without the backend: nothing is stored, so the caller's place is kept for when it is back."""
+        self._record_if_possible(StepRecord(turn.sid, kind, reply.node, isinstance(reply.then, Hangup), self.clock()))
+        return self._told(turn, kind, reply.node, twiml, ended=isinstance(reply.then, Hangup))
+
+    def _render(self, turn: Turn, reply: Reply, seq: int) -> str:
+        # Every answer to the apology (keys or silence) comes back as the outage event, for the step it was said at.
+        event_for = (lambda event: outage.EVENT) if outage.is_offer(reply) else (lambda event: event)
+        return render(reply, turn.hotline.script.settings, lambda event: turn.url(seq, event_for(event)))
+
+    def _told(self, turn: Turn, kind: str, node: str, twiml: str, ended: bool = False) -> str:
+        """Tell the observers about an answer that stored nothing, and return it."""
+        self._observe(StepRecord(turn.sid, kind, node, ended, self.clock()), turn.started)
+        return twiml
 
     def _record_if_possible(self, record: StepRecord) -> None:
         """With the call state in Redis, the database may still be up to record the step that went wrong."""
@@ -179,33 +263,43 @@ class CallFlow:
     def ended(self, form: MultiDict) -> None:
         sid = call_sid(form)
         if form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
-            self.store.end_call(sid)
+            # The state is forgotten; only the fact that the call ended is kept, so no replay can start it again.
+            self.store.save_call(sid, sequence.ended(), self.clock())
 
-    def _finish(self, sid: str, state: State, reply: Reply, hotline: Hotline, url, kind: str, started: float) -> str:
+    def _finish(self, turn: Turn, state: State, reply: Reply, kind: str) -> str:
         now = self.clock()
-        state.version = hotline.version
-        record = StepRecord(sid, kind, reply.node, isinstance(reply.then, Hangup), now)
+        state.version = turn.hotline.version
+        ended = isinstance(reply.then, Hangup)
+        twiml = self._render(turn, reply, state.seq)
+        if ended:
+            stored = sequence.ended(turn.key, twiml)
+        else:
+            # A verified caller's answers may hold their balance or payments: those are not kept, only recomputed.
+            stored = sequence.live(state.to_dict(), turn.key, twiml if state.verified is None else None)
+        record = StepRecord(turn.sid, kind, reply.node, ended, now)
         try:
             # One transaction for the state and the step's record: the step waits for the write lock once, and the
             # records never show a step whose state was lost.
             with self.store.transaction():
-                self.store.save_call(sid, state.to_dict(), now)
+                self.store.save_call(turn.sid, stored, now)
                 if self.record is not None:
                     self.record(record)
         except BackendUnavailable as exc:
-            log.warning("call %s: state not saved (%s)", sid, exc)
+            log.warning("call %s: state not saved (%s)", turn.sid, exc)
             # The next step could not go on without the state; a Dial or a Hangup needs none.
             if isinstance(reply.then, Gather):
-                reply, kind = outage.offer(hotline), "outage"
-                record = StepRecord(sid, kind, reply.node, False, now)
+                reply, kind = outage.offer(turn.hotline, turn.called, now), "outage"
+                record = StepRecord(turn.sid, kind, reply.node, False, now)
+                twiml = self._render(turn, reply, turn.asked)
             self._record_if_possible(record)
-        # Every answer to the apology (keys or silence) comes back as the outage event.
-        event_for = (lambda event: outage.EVENT) if outage.is_offer(reply) else (lambda event: event)
-        twiml = render(reply, hotline.script.settings, lambda event: url(state.seq, event_for(event)))
-        log.debug("call %s: %s -> %s (%.1f ms)", sid, kind, reply.node, (time.perf_counter() - started) * 1000)
+        self._observe(record, turn.started)
+        return twiml
+
+    def _observe(self, record: StepRecord, started: float) -> None:
+        log.debug("call %s: %s -> %s (%.1f ms)", record.call_sid, record.kind, record.node,
+                  (time.perf_counter() - started) * 1000)
         for observer in self.observers:
             try:
                 observer(record)
             except Exception:
-                log.exception("call %s: an observer failed", sid)
-        return twiml
+                log.exception("call %s: an observer failed", record.call_sid)

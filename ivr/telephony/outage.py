@@ -1,4 +1,8 @@
-"""What a caller hears while the database or Redis is down: a short apology and the human agent, never an error."""
+"""What a caller hears while the database or Redis is down: a short apology and the human agent, never an error.
+
+Outside the agents' hours the apology offers only to try again: promising an agent who cannot answer would send the
+caller round the apology for ever.
+"""
 
 from __future__ import annotations
 
@@ -19,10 +23,17 @@ def is_offer(reply: Reply) -> bool:
     return reply.node == NODE
 
 
-def offer(hotline: Hotline) -> Reply:
-    """The apology with the agent key; any other key tries again, silence says goodbye."""
-    settings = hotline.script.settings
-    return Reply((hotline.script.messages.outage,), Gather(settings.timeout.menu, "", 1), NODE)
+def agents_open(hotline: Hotline, called: str, now: dt.datetime) -> bool:
+    """Whether the agents of the line the caller dialled answer now; read from the lines, without the backend."""
+    lines = hotline.lines
+    return lines.for_number(called).agents_open(lines.local(now))
+
+
+def offer(hotline: Hotline, called: str, now: dt.datetime) -> Reply:
+    """The apology: with the agent key while agents answer; any other key tries again, silence says goodbye."""
+    messages = hotline.script.messages
+    said = messages.outage if agents_open(hotline, called, now) else messages.outage_closed
+    return Reply((said,), Gather(hotline.script.settings.timeout.menu, "", 1), NODE)
 
 
 def fresh(engine: Engine, called: str, now: dt.datetime) -> State:
@@ -31,13 +42,14 @@ def fresh(engine: Engine, called: str, now: dt.datetime) -> State:
     return state
 
 
-def answer(engine: Engine, hotline: Hotline, event, called: str, now: dt.datetime) -> tuple[State, Reply] | None:
-    """The caller's answer to the apology: the agent key dials the agent, silence ends the call; None to try again."""
-    settings = hotline.script.settings
-    state = fresh(engine, called, now)
-    if isinstance(event, Keys) and event.digits == settings.keys.agent:
-        # The agent key at the main menu needs nothing from the backend: it dials, or says the hours when closed.
-        return state, engine.step(state, event, now)
+def answer(engine: Engine, hotline: Hotline, event, state: State, called: str, now: dt.datetime) -> Reply | None:
+    """The caller's answer to the apology: the agent key dials the agent, silence ends the call; None to try again.
+
+    Outside agent hours the apology did not offer the agent, so the agent key is one more key that tries again.
+    """
+    if isinstance(event, Keys) and event.digits == hotline.script.settings.keys.agent and agents_open(hotline, called, now):
+        # The agent key needs nothing from the backend while agents answer: it dials.
+        return engine.step(state, event, now)
     if isinstance(event, Silence):
-        return state, Reply((hotline.script.messages.goodbye,), Hangup(), NODE)
+        return Reply((hotline.script.messages.goodbye,), Hangup(), NODE)
     return None

@@ -34,6 +34,7 @@ from werkzeug.exceptions import HTTPException
 from ivr.core.idnumber import mask
 from ivr.telephony.flow import PHONE, BadRequest, call_sid
 from ivr.web.protection import simulator_enabled
+from ivr.telephony.sequence import engine_state
 
 log = logging.getLogger("ivr.simulator")
 
@@ -140,7 +141,8 @@ def owned_call() -> str:
 
 
 def masked_state(state: dict | None) -> dict | None:
-    """The stored call state with the ID numbers it holds masked, for the page's side panel."""
+    """The stored engine state (none once the call ended) with its ID numbers masked, for the page's side panel."""
+    state = engine_state(state)
     if state is None:
         return None
     shown = dict(state)

@@ -76,14 +76,17 @@ def test_an_oversized_body_is_refused(caller):
     assert c.post("/voice", params).status_code == 413
 
 
-def test_a_stale_step_repeats_the_current_prompt_without_acting(caller):
+def test_a_stale_step_is_refused_without_acting(app, caller):
     c = caller()
     c.dial()
     old_action = c.gather["action"]
     c.press("3")
-    # Twilio retries the first request: it must not choose 3 again from inside the rebate menu.
-    c.follow(c.post(old_action, c.params(Digits="1")))
-    assert c.heard == ["查询北京的标准请按1，查询其他地区请按2，返回主菜单请按9。"]
+    # An old step's URL with other keys is no retry: it must not choose 1 in the main menu, nor move the call.
+    outsider = caller()
+    outsider.call_sid = c.call_sid
+    outsider.follow(outsider.post(old_action, outsider.params(Digits="1")))
+    assert outsider.heard == [app.extensions["ivr.hotline"]().script.messages.goodbye] and outsider.hung_up
+    assert c.press("*") == ["查询北京的标准请按1，查询其他地区请按2，返回主菜单请按9。"]
 
 
 @pytest.mark.parametrize("query", ["seq=abc", "seq=" + "9" * 200, "", "seq=0&event=explode", "seq=-1"])

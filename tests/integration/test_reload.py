@@ -1,5 +1,6 @@
 """Hot reload: edits are served within seconds, broken edits never, and calls finish on the version they started on."""
 
+import itertools
 import os
 import shutil
 import socket
@@ -129,7 +130,11 @@ def test_a_real_server_reloads_and_survives_a_broken_edit(files, tmp_path):
                               stderr=subprocess.STDOUT)
     validator = RequestValidator(TOKEN)
 
-    def dial(sid: str) -> str:
+    calls = itertools.count()
+
+    def dial(name: str) -> str:
+        # A new CallSid every time: a CallSid that was answered once is never started again.
+        sid = f"{name}x{next(calls)}"
         url = f"http://127.0.0.1:{port}/voice"
         params = {"CallSid": sid, "To": "+861012393", "From": "+8613900000000", "CallStatus": "in-progress"}
         response = requests.post(url, data=params, headers={"X-Twilio-Signature": validator.compute_signature(url, params)}, timeout=5)
@@ -210,3 +215,116 @@ def test_processes_forked_together_note_the_version_they_serve_without_tripping_
         children.append(pid)
     statuses = [os.waitpid(pid, 0)[1] for pid in children]
     assert statuses == [0] * 4
+
+
+def serve_while(app, seconds: float, until=None) -> list[float]:
+    """Callers dialling one after another for a while: how long each first answer took."""
+    took = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not (until and until()):
+        started = time.monotonic()
+        assert OLD_PROMPT in "".join(Phone(app.test_client(), TOKEN).dial())
+        took.append(time.monotonic() - started)
+    return took
+
+
+@pytest.mark.parametrize("old, new, reason", [
+    # Twilio refuses a voice that does not speak the language: every <Say> of every call would fail.
+    ("voice: Polly.Zhiyu", "voice: Polly.Joanna", "Polly.Joanna"),
+])
+def test_hot_reload_refuses_what_ivr_check_refuses(files, clock, tmp_path, old, new, reason):
+    app = make_app(files, clock, tmp_path / "g.sqlite")
+    versions = app.extensions["ivr.versions"]
+    good = versions().version
+    replace(files / "prompts" / "settings.yaml", old, new)
+    errors = wait_for(lambda: versions() and versions.status()["error"])
+    assert any("settings.yaml:" in line and reason in line for line in errors)
+    assert versions().version == good
+    assert OLD_PROMPT in "".join(Phone(app.test_client(), TOKEN).dial())
+
+
+def test_hot_reload_refuses_announcements_that_lead_only_to_each_other(files, clock, tmp_path):
+    app = make_app(files, clock, tmp_path / "h.sqlite")
+    versions = app.extensions["ivr.versions"]
+    good = versions().version
+    with (files / "prompts" / "menus.yaml").open("a", encoding="utf-8") as menus:
+        menus.write('\n  loop_a:\n    type: say\n    text: "一。"\n    next: loop_b\n'
+                    '  loop_b:\n    type: say\n    text: "二。"\n    next: loop_a\n')
+    replace(files / "prompts" / "menus.yaml", '"3": rebate', '"3": loop_a')
+    errors = wait_for(lambda: versions() and versions.status()["error"])
+    assert any("menus.yaml:" in line and "loop_a" in line for line in errors)
+    assert versions().version == good
+
+
+def test_a_request_never_waits_for_a_reload(files, clock, tmp_path, monkeypatch):
+    from ivr.content import versions as module
+
+    app = make_app(files, clock, tmp_path / "i.sqlite")
+    versions = app.extensions["ivr.versions"]
+    good = versions().version
+    load = module.load_hotline
+
+    def slow(*args):
+        # Reading and checking a large edit takes seconds.
+        time.sleep(2)
+        return load(*args)
+
+    monkeypatch.setattr(module, "load_hotline", slow)
+    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, OLD_PROMPT + " ")
+    took = serve_while(app, 8, until=lambda: versions.current.version != good)
+    assert versions.current.version != good
+    assert len(took) > 10 and max(took) < 1.0, max(took)
+
+
+def test_any_exception_while_reloading_is_a_refused_edit_not_an_error_to_callers(files, clock, tmp_path, monkeypatch):
+    from ivr.content import versions as module
+
+    app = make_app(files, clock, tmp_path / "j.sqlite")
+    versions = app.extensions["ivr.versions"]
+    good = versions().version
+
+    def broken(*args):
+        raise RecursionError("maximum recursion depth exceeded while reading the edit")
+
+    monkeypatch.setattr(module, "load_hotline", broken)
+    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    serve_while(app, 5, until=lambda: versions.status()["error"])
+    assert any("maximum recursion depth" in line for line in versions.status()["error"])
+    assert versions().version == good
+    assert OLD_PROMPT in "".join(Phone(app.test_client(), TOKEN).dial())
+
+
+def billion_laughs() -> str:
+    """About 400 bytes that expand to 387 million strings if a reader follows every alias."""
+    lines = ['reading:', '  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"  {name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def _reader_refuses_quickly(folder: Path) -> bool:
+    """Whether the YAML reader refuses the file within seconds and a bounded memory (its alias and size limits)."""
+    probe = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30));"
+             "from ivr.content.checks import check; check(sys.argv[1], sys.argv[2])")
+    try:
+        subprocess.run([sys.executable, "-c", probe, str(folder / "prompts"), str(folder / "data")],
+                       timeout=10, capture_output=True, check=False)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def test_a_billion_laughs_edit_is_refused_while_callers_are_answered_quickly(files, clock, tmp_path):
+    probe = tmp_path / "probe"
+    shutil.copytree(files, probe)
+    (probe / "prompts" / "laughs.yaml").write_text(billion_laughs(), encoding="utf-8")
+    if not _reader_refuses_quickly(probe):
+        pytest.skip("relies on the YAML reader's limits on alias expansion, which this reader does not have")
+    app = make_app(files, clock, tmp_path / "k.sqlite")
+    versions = app.extensions["ivr.versions"]
+    good = versions().version
+    (files / "prompts" / "laughs.yaml").write_text(billion_laughs(), encoding="utf-8")
+    took = serve_while(app, 20, until=lambda: versions.status()["error"])
+    assert versions.status()["error"], "the edit was neither refused nor published"
+    assert versions().version == good
+    assert took and max(took) < 1.0, max(took)

@@ -69,4 +69,4 @@ def test_the_status_callback_is_signed_and_forgets_the_call(app, caller):
     assert store.load_call(c.call_sid) is not None
     response = c.post("/voice/status", c.params(CallStatus="completed", CallDuration="42"))
     assert response.status_code == 204
-    assert store.load_call(c.call_sid) is None
+    assert store.load_call(c.call_sid) == {"ended": True}

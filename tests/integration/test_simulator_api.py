@@ -96,7 +96,7 @@ def test_the_status_callback_forgets_the_call(browser, app):
     assert app.extensions["ivr.store"].load_call(browser.sid) is not None
     response = browser.post("/simulator/status", CallSid=browser.sid, CallStatus="completed")
     assert response.status_code == 204
-    assert app.extensions["ivr.store"].load_call(browser.sid) is None
+    assert app.extensions["ivr.store"].load_call(browser.sid) == {"ended": True}
 
 
 @pytest.mark.parametrize("url", ["/simulator/call", "/simulator/step?seq=0", "/simulator/status"])

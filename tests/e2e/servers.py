@@ -1,0 +1,111 @@
+"""A private PostgreSQL cluster and a private Redis, each in a temporary folder on its own port, that tests restart."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI needs {what}")
+    pytest.skip(what)
+
+
+class Postgres:
+    """initdb and pg_ctl on a temporary folder; run as the postgres user when the tests run as root."""
+
+    def __init__(self, folder: Path):
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not found:
+            _missing("PostgreSQL's server binaries (/usr/lib/postgresql/*/bin)")
+        self.bin = Path(found[-1]).parent
+        self.folder = folder
+        self.data = folder / "data"
+        self.port = free_port()
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:
+            # PostgreSQL refuses to run as root.
+            user = pwd.getpwnam("postgres")
+            shutil.chown(folder, user.pw_uid, user.pw_gid)
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *args: str, check: bool = True) -> None:
+        subprocess.run(self.prefix + [str(self.bin / args[0]), *args[1:]], check=check, capture_output=True, timeout=60)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def init(self) -> Postgres:
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        return self.start()
+
+    def start(self) -> Postgres:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+        _wait_for_port(self.port)
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def discard(self) -> None:
+        """Stop the server if it runs, whatever state the test left it in."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
+
+
+class Redis:
+    """redis-server with an append-only file synced at every write, killed and started again by the test."""
+
+    def __init__(self, folder: Path):
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            _missing("redis-server")
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> Redis:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for_port(self.port)
+        return self
+
+    def kill(self) -> None:
+        """A crash, not a shutdown: only what the append-only file holds survives."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
