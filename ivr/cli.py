@@ -54,7 +54,7 @@ def db_upgrade() -> None:
     from ivr.storage import migrate
 
     store = _app(IVR_LOAD_DEMO="0").extensions["ivr.store"]
-    engine = store.engine
+    engine = store.sql
     click.echo(f"{engine.url.render_as_string(hide_password=True)} is at revision {migrate.current(engine)} (latest {migrate.head()})")
     store.close()
 

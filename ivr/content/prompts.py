@@ -220,20 +220,28 @@ def _check_value(value, rules, located, path) -> list[SourceError]:
     if isinstance(value, list):
         return [p for index, item in enumerate(value) for p in _check_value(item, rules, located, path + (index,))]
     if isinstance(value, str):
-        names = placeholders_in(value)
-        if names is None:
-            return [SourceError(located.mark(path), "unbalanced_braces", where=_where(path))]
-        allowed = rules.names if rules else frozenset()
-        unknown = names - allowed
-        if unknown:
-            offered = ", ".join("{%s}" % n for n in sorted(allowed)) or "-"
-            name = sorted(unknown)[0]
-            return [SourceError(located.mark(path), "unknown_placeholder", where=_where(path), name=name,
-                                available=offered, suggest=_suggest(name, allowed) and "{%s}" % _suggest(name, allowed))]
-        unsaid = (rules.required if rules else frozenset()) - names
-        if unsaid:
-            return [SourceError(located.mark(path), "placeholder_not_said", where=_where(path), name=sorted(unsaid)[0])]
+        problem = _template_problem(value, rules, located, path)
+        return [problem] if problem else []
     return []
+
+
+def _template_problem(text: str, rules: Placeholders | None, located: Located, path: tuple) -> SourceError | None:
+    """What is wrong with one template's {placeholders}: unbalanced, unknown here, or a required one left unsaid."""
+    names = placeholders_in(text)
+    if names is None:
+        return SourceError(located.mark(path), "unbalanced_braces", where=_where(path))
+    allowed = rules.names if rules else frozenset()
+    unknown = names - allowed
+    if unknown:
+        offered = ", ".join("{%s}" % n for n in sorted(allowed)) or "-"
+        name = sorted(unknown)[0]
+        close = _suggest(name, allowed)
+        return SourceError(located.mark(path), "unknown_placeholder", where=_where(path), name=name,
+                           available=offered, suggest=close and "{%s}" % close)
+    unsaid = (rules.required if rules else frozenset()) - names
+    if unsaid:
+        return SourceError(located.mark(path), "placeholder_not_said", where=_where(path), name=sorted(unsaid)[0])
+    return None
 
 
 def _placeholder_rules(info) -> Placeholders | None:

@@ -144,7 +144,7 @@ class Store:
 
     def __init__(self, url: str, redis_url: str = "", prefix: str = "ivr:", passwords: Passwords | None = None):
         self.db = Database(sql_engine(url))
-        self.engine: Engine = self.db.engine
+        self.sql: Engine = self.db.engine  # SQLAlchemy's engine: the connection pool, not the call engine
         # Needed only to check passwords; tools that only read locks or call state open a store without it.
         self.passwords = passwords
         self.redis: redis.Redis | None = redis_client(redis_url) if redis_url else None
@@ -169,18 +169,18 @@ class Store:
     @guarded
     def create_schema(self, then: Callable[[], None] | None = None) -> None:
         """Create or migrate the schema to the latest revision; `then` runs under the same lock (demo data)."""
-        migrate.upgrade(self.engine, then, self.passwords.reference if self.passwords is not None else None)
+        migrate.upgrade(self.sql, then, self.passwords.reference if self.passwords is not None else None)
 
     def close(self) -> None:
         """Close every pooled connection (the store still works afterwards, opening new ones)."""
         if self.redis is not None:
             self.redis.close()
-        self.engine.dispose()
+        self.sql.dispose()
 
     # Health.
 
     def ping_database(self) -> None:
-        with self.engine.connect() as conn:
+        with self.sql.connect() as conn:
             conn.execute(text("SELECT 1"))
 
     def ping_redis(self) -> None:
@@ -191,7 +191,7 @@ class Store:
 
     @guarded
     def account_count(self) -> int:
-        with self.engine.connect() as conn:
+        with self.sql.connect() as conn:
             return conn.execute(select(func.count()).select_from(accounts)).scalar_one()
 
     @guarded
@@ -201,7 +201,7 @@ class Store:
         Without replace, nothing is written when any of them is already there: AccountsExist says how many.
         """
         try:
-            with self.engine.begin() as conn:
+            with self.sql.begin() as conn:
                 self._write_accounts(conn, items, replace)
         except sql_errors.IntegrityError:
             # Another process loaded them in the meantime. The database's message holds an ID number and a

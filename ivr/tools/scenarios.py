@@ -117,7 +117,7 @@ def play(app, token: str, file: str, scenario: Scenario) -> Outcome:
     outcome = Outcome(scenario.name, file)
     clock = app.config["CLOCK"]
     at = scenario.at or dt.datetime.fromisoformat(DEFAULT_AT)
-    zone = app.extensions["ivr.hotline"]().lines.timezone
+    zone = app.extensions["ivr.versions"]().lines.timezone
     clock.now = at if at.tzinfo else at.replace(tzinfo=zone)
     phone = Phone(app.test_client(), token, scenario.call, base=BASE)
     outcome.transcript = phone.turns

@@ -66,11 +66,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     store.create_schema(then=load_demo if app.config["IVR_LOAD_DEMO"] == "1" else None)
 
-    # Called once per request; reloads edited prompts and data (ivr.content.versions) and keeps calls on their version.
-    app.extensions["ivr.hotline"] = versions
+    # versions() is the version of prompts and data to serve now; versions(v) the one a call started on
+    # (ivr.content.versions, which reloads edits in the background).
     app.extensions["ivr.versions"] = versions
     app.extensions["ivr.store"] = store
-    app.extensions["ivr.flow"] = CallFlow(app.extensions["ivr.hotline"], store, lambda: app.config["CLOCK"]())
+    app.extensions["ivr.flow"] = CallFlow(app.extensions["ivr.versions"], store, lambda: app.config["CLOCK"]())
 
     from ivr.web import call_records, health, menumap, operator, simulator, webhooks
 

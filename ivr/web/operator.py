@@ -27,9 +27,9 @@ def _days() -> int:
 def page():
     days = _days()
     since = current_app.config["CLOCK"]() - dt.timedelta(days=days)
-    hotline = current_app.extensions["ivr.hotline"]()
+    hotline = current_app.extensions["ivr.versions"]()
     try:
-        figures = report(current_app.extensions["ivr.store"].engine, hotline.script, since)
+        figures = report(current_app.extensions["ivr.store"].sql, hotline.script, since)
     except BackendUnavailable:
         return render_template("operator_down.html"), 503
     response = Response(render_template("operator.html", report=figures, days=days))

@@ -95,7 +95,7 @@ def page():
     if needs_login():
         return render_template("simulator/login.html", text=interface_text(), failed=False)
     token = session.setdefault("simulator_token", secrets.token_urlsafe(32))
-    hotline = current_app.extensions["ivr.hotline"]()
+    hotline = current_app.extensions["ivr.versions"]()
     book = hotline.lines
     lines = [
         {"key": line.key, "region": hotline.regions.get(line.region).name, "numbers": list(line.numbers)}

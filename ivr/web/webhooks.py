@@ -66,7 +66,7 @@ def last_resort(exc):
     if isinstance(exc, HTTPException):
         return exc
     log.exception("webhook %s failed", request.path)
-    script = current_app.extensions["ivr.hotline"]().script
+    script = current_app.extensions["ivr.versions"]().script
     messages, settings = script.messages, script.settings
     response = VoiceResponse()
     voice = {"language": settings.language, "voice": settings.voice}

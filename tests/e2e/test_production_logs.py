@@ -20,7 +20,7 @@ from tests.e2e.production import (
 )
 from tests.services import postgres_url  # noqa: F401  (fixture)
 
-CALLER_ID = "310104194809300043"
+CALLER_ID, PASSWORD = "310104194809300043", "333333"
 # Any run of eighteen digits (or seventeen and an X) standing alone, as an ID number is written.
 EIGHTEEN_DIGITS = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 
@@ -31,16 +31,18 @@ def test_a_failing_request_logs_no_full_id_number(tmp_path, postgres_url):
     process = gunicorn(port, production_env(DATABASE_URL=postgres_url, TWILIO_AUTH_TOKEN=TOKEN), log)
     try:
         wait_healthy(port, process, log)
-        # The accounts table loses the column the lookup names: the query fails as a bug would, quoting its
-        # parameters (the ID number) in the exception that the step's error handler logs with its traceback.
+        # The payment records lose the column their query names: once the caller is verified, reading the records
+        # fails as a bug would, quoting its parameters (the ID number) in the exception that the step's error handler
+        # logs with its traceback.
         engine = create_engine(postgres_url)
         with engine.begin() as conn:
-            conn.execute(text("ALTER TABLE accounts RENAME COLUMN id_number TO id_number_gone"))
+            conn.execute(text("ALTER TABLE records RENAME COLUMN id_number TO id_number_gone"))
         engine.dispose()
         call = Phone(Server(port), TOKEN, base=PUBLIC)
         call.dial()
-        call.press("1")
+        call.press("2")
         call.press(CALLER_ID + "#")
+        call.press(PASSWORD + "#")
         assert call.last_status == 200
     finally:
         stop(process)

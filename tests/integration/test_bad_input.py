@@ -85,7 +85,7 @@ def test_a_stale_step_is_refused_without_acting(app, caller):
     outsider = caller()
     outsider.call_sid = c.call_sid
     outsider.follow(outsider.post(old_action, outsider.params(Digits="1")))
-    assert outsider.heard == [app.extensions["ivr.hotline"]().script.messages.goodbye] and outsider.hung_up
+    assert outsider.heard == [app.extensions["ivr.versions"]().script.messages.goodbye] and outsider.hung_up
     assert c.press("*") == ["查询北京的标准请按1，查询其他地区请按2，返回主菜单请按9。"]
 
 

@@ -33,7 +33,7 @@ class Counts:
 
 @pytest.fixture
 def counts(app):
-    return Counts(app.extensions["ivr.store"].engine)
+    return Counts(app.extensions["ivr.store"].sql)
 
 
 def test_a_step_takes_one_connection_and_commits_once(caller, counts):
@@ -56,7 +56,7 @@ def test_the_state_and_the_record_are_saved_together_or_not_at_all(app):
             record(StepRecord("CA1", "keys", "main", False, NOW))
             raise RuntimeError("the step failed after both writes")
     assert store.load_call("CA1") is None
-    with store.engine.connect() as conn:
+    with store.sql.connect() as conn:
         assert conn.execute(select(func.count()).select_from(call_steps)).scalar_one() == 0
 
     with store.transaction():

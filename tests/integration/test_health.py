@@ -28,12 +28,12 @@ def make_app(clock, database: str, redis: str = "", prefix: str = "ivr:"):
 
 
 def messages(app):
-    return app.extensions["ivr.hotline"]().script.messages
+    return app.extensions["ivr.versions"]().script.messages
 
 
 def said_prompt(app, node: str) -> str:
     """The fixed opening of a node's prompt (before any placeholder)."""
-    return app.extensions["ivr.hotline"]().script.nodes[node].prompt.split("{")[0]
+    return app.extensions["ivr.versions"]().script.nodes[node].prompt.split("{")[0]
 
 
 def through(proxy: TcpProxy, url: str) -> str:

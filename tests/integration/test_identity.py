@@ -36,7 +36,7 @@ def test_the_caller_is_told_what_is_wrong_with_the_id(caller, keys, heard):
 def test_an_unknown_birthplace_code_is_told_apart_from_a_mistyped_check_character(app, caller):
     c = at_id_prompt(caller)
     # Right check character, but no county was ever given the code 999999.
-    birthplace = app.extensions["ivr.hotline"]().script.nodes["ask_id"].errors["birthplace"]
+    birthplace = app.extensions["ivr.versions"]().script.nodes["ask_id"].errors["birthplace"]
     assert c.press("999999198001010011#") == [birthplace]
     assert c.press(BEIJING_72 + "#") == [ASK_PASSWORD]
 

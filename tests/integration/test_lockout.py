@@ -154,7 +154,7 @@ def test_no_id_number_outside_the_accounts_table_or_in_redis(app):
             locked.press(f"00000{n}#")
     store = app.extensions["ivr.store"]
     numbers = (BEIJING_72, *UNKNOWN, "370102195802140051")
-    engine = create_engine(store.engine.url)
+    engine = create_engine(store.sql.url)
     tables = MetaData()
     tables.reflect(engine)
     stored = []
@@ -234,7 +234,7 @@ def test_one_number_guessing_across_ids_is_stopped(app, clock):
     from ivr.core.events import Keys
 
     store = app.extensions["ivr.store"]
-    hotline = app.extensions["ivr.hotline"]()
+    hotline = app.extensions["ivr.versions"]()
     limit = hotline.lines.caller_limit
     assert limit is not None and limit.attempts == 6
     ids = ("110101196106080024", BEIJING_72, UNKNOWN[0], "310104194809300043")

@@ -54,5 +54,5 @@ def test_the_cli_writes_the_page(tmp_path):
 
 def test_the_status_reports_the_version(client, app):
     status = client.get("/map/status.json").get_json()
-    assert status["version"] == app.extensions["ivr.hotline"]().version != ""
+    assert status["version"] == app.extensions["ivr.versions"]().version != ""
     assert status["error"] is None

@@ -44,7 +44,7 @@ def test_metrics_count_what_the_calls_did(app, client, caller):
     call.press(LOCKED_ID + "#")
     for _ in range(3):
         call.press("000000#")
-    assert app.extensions["ivr.hotline"]().script.messages.locked in call.transcript
+    assert app.extensions["ivr.versions"]().script.messages.locked in call.transcript
     status = call.post("/voice/status", call.params(CallStatus="completed", CallDuration="42"))
     assert status.status_code == 204
     after = scrape(client)

@@ -31,7 +31,7 @@ def night_without_redis(tmp_path):
 
 
 def agent_key(app) -> str:
-    return app.extensions["ivr.hotline"]().script.settings.keys.agent
+    return app.extensions["ivr.versions"]().script.settings.keys.agent
 
 
 def test_outside_agent_hours_the_apology_offers_no_agent(night_without_redis):

@@ -75,7 +75,7 @@ def test_without_a_setting_the_key_is_made_once_and_kept_private(tmp_path):
 
 
 def test_the_database_holds_only_keyed_hashes_of_the_demo_passwords(app):
-    with app.extensions["ivr.store"].engine.connect() as conn:
+    with app.extensions["ivr.store"].sql.connect() as conn:
         hashes = conn.execute(select(accounts.c.password_hash)).scalars().all()
     assert len(hashes) == 8
     assert all(h.startswith(SCHEME + "$") for h in hashes)
@@ -88,7 +88,7 @@ def test_a_changed_key_offers_the_agent_and_locks_no_one(tmp_path, clock, caplog
                 "CLOCK": clock}
     create_app({**settings, "IVR_PASSWORD_KEY": KEY})
     changed = create_app({**settings, "IVR_PASSWORD_KEY": KEY + "-changed"})
-    outage = changed.extensions["ivr.hotline"]().script.messages.outage
+    outage = changed.extensions["ivr.versions"]().script.messages.outage
     for _ in range(3):
         call = Phone(changed.test_client(), TOKEN)
         call.dial()
@@ -100,7 +100,7 @@ def test_a_changed_key_offers_the_agent_and_locks_no_one(tmp_path, clock, caplog
 
 
 def stored_hash(app, id_number):
-    with app.extensions["ivr.store"].engine.connect() as conn:
+    with app.extensions["ivr.store"].sql.connect() as conn:
         return conn.execute(select(accounts.c.password_hash).where(accounts.c.id_number == id_number)).scalar_one()
 
 
@@ -114,7 +114,7 @@ def log_in(caller, pin):
 
 def test_a_hash_from_before_keyed_hashing_is_replaced_at_the_first_right_password(app, caller):
     legacy = generate_password_hash("111111", method="pbkdf2:sha256:1000")
-    with app.extensions["ivr.store"].engine.begin() as conn:
+    with app.extensions["ivr.store"].sql.begin() as conn:
         conn.execute(update(accounts).where(accounts.c.id_number == RETIREE).values(password_hash=legacy))
     assert log_in(caller, "222222") != "验证通过。"
     assert stored_hash(app, RETIREE) == legacy, "a wrong password changes nothing"

@@ -14,7 +14,7 @@ from ivr.web.call_records import CallLog
 
 
 def counts(store) -> tuple[int, int]:
-    with store.engine.connect() as conn:
+    with store.sql.connect() as conn:
         return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (calls, call_steps))
 
 
@@ -29,7 +29,7 @@ def test_the_server_purges_old_call_records_by_itself(app, caller, clock):
     new.dial()
     # The old call and its steps are gone; the new call's first step is kept.
     assert counts(store) == (1, 1)
-    with store.engine.connect() as conn:
+    with store.sql.connect() as conn:
         assert conn.execute(select(calls.c.call_sid)).scalars().all() == [new.call_sid]
 
 
@@ -51,7 +51,7 @@ def test_the_purge_command_deletes_what_is_older_than_the_period(app, monkeypatc
     result = CliRunner().invoke(main, ["purge", "--days", "30"])
     assert result.exit_code == 0, result.output
     assert result.output == "purged 1 calls and 1 steps older than 30 days\n"
-    with store.engine.connect() as conn:
+    with store.sql.connect() as conn:
         assert conn.execute(select(calls.c.call_sid)).scalars().all() == ["CArecent"]
     result = CliRunner().invoke(main, ["purge"])
     assert result.output == "purged 0 calls and 0 steps older than 90 days\n"

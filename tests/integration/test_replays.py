@@ -39,7 +39,7 @@ def recorder(client):
 
 
 def script(app):
-    return app.extensions["ivr.hotline"]().script
+    return app.extensions["ivr.versions"]().script
 
 
 def prompt(app, node: str) -> str:

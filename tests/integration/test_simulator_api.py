@@ -63,7 +63,7 @@ def test_the_page_lists_every_line_and_carries_a_token(app, client):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "医保热线模拟器" in html
-    for line in app.extensions["ivr.hotline"]().lines.lines.values():
+    for line in app.extensions["ivr.versions"]().lines.lines.values():
         for number in line.numbers:
             assert f'value="{number}"' in html
     assert re.search(r'"token": "[A-Za-z0-9_-]{40,}"', html)

@@ -12,7 +12,7 @@ from tests.conftest import MONDAY_10AM
 
 
 def rows(app, table, *order):
-    with app.extensions["ivr.store"].engine.connect() as conn:
+    with app.extensions["ivr.store"].sql.connect() as conn:
         return [dict(row) for row in conn.execute(select(table).order_by(*order)).mappings()]
 
 

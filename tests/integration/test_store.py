@@ -140,14 +140,14 @@ def test_call_state_is_saved_replaced_and_forgotten(store):
 def test_counters_are_in_sql_and_call_state_in_redis_when_there_is_one(store):
     attempt(store, RETIREE, "000000")
     store.save_call("CA1", {"node": "main"}, NOW)
-    with store.engine.connect() as conn:
+    with store.sql.connect() as conn:
         failures = conn.execute(select(func.count()).select_from(password_guards)).scalar_one()
         states = conn.execute(select(func.count()).select_from(call_states)).scalar_one()
     assert (failures, states) == ((1, 0) if store.redis is not None else (1, 1))
 
 
 def test_migrations_build_exactly_the_declared_schema(store):
-    with store.engine.connect() as conn:
+    with store.sql.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == migrate.head()
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
@@ -178,18 +178,18 @@ def test_a_first_release_database_is_migrated_keeping_its_data_under_keyed_hashe
     first_release_database(url)
     store = Store(url, passwords=PASSWORDS)
     store.create_schema()
-    assert set(inspect(store.engine).get_table_names()) >= {"calls", "call_steps", "alembic_version", "password_guards"}
-    assert "password_failures" not in inspect(store.engine).get_table_names()
-    assert migrate.current(store.engine) == migrate.head()
+    assert set(inspect(store.sql).get_table_names()) >= {"calls", "call_steps", "alembic_version", "password_guards"}
+    assert "password_failures" not in inspect(store.sql).get_table_names()
+    assert migrate.current(store.sql) == migrate.head()
     assert [r.period for r in store.account(EMPLOYEE).records] == \
         [r.period for r in next(a for a in DEMO if a.id_number == EMPLOYEE).records]
     assert store.account(store.reference(EMPLOYEE)).id_number == EMPLOYEE
     assert store.is_locked(LOCKED) and not store.is_locked(RETIREE)
-    with store.engine.connect() as conn:
+    with store.sql.connect() as conn:
         assert conn.execute(select(locks.c.subject)).scalars().all() == [store.reference(LOCKED)]
     store.create_schema()
-    assert migrate.current(store.engine) == migrate.head()
-    store.engine.dispose()
+    assert migrate.current(store.sql) == migrate.head()
+    store.sql.dispose()
 
 
 def test_a_database_with_id_numbers_is_not_migrated_without_the_password_key(tmp_path):
@@ -198,7 +198,7 @@ def test_a_database_with_id_numbers_is_not_migrated_without_the_password_key(tmp
     store = Store(url)
     with pytest.raises(RuntimeError, match="IVR_PASSWORD_KEY"):
         store.create_schema()
-    store.engine.dispose()
+    store.sql.dispose()
 
 
 START = """

@@ -85,3 +85,16 @@ def test_the_architecture_page_shows_every_layer():
     source = (ROOT / "docs" / "architecture.dot").read_text(encoding="utf-8")
     for layer in LAYERS:
         assert f"ivr.{layer}" in picture and f"ivr.{layer}" in source and f"`ivr.{layer}`" in ARCHITECTURE
+
+
+# About fifteen branches is as much as a reader holds at once (radon's grade C ends at 20; we stop well inside it).
+MOST_BRANCHES = 15
+
+
+def test_no_function_needs_more_than_fifteen_branches():
+    from radon.complexity import cc_visit
+
+    heavy = [f"{module_name(path)}.{block.fullname} ({block.complexity})"
+             for path in MODULES for block in cc_visit(path.read_text(encoding="utf-8"))
+             if block.complexity > MOST_BRANCHES]
+    assert not heavy, f"split these into smaller functions: {heavy}"
