@@ -115,7 +115,8 @@ class AccountModel(_Model):
     scheme: Literal["employee", "resident"]
     status: Literal["working", "retired"]
     region: str = Field(strict=True)
-    balance: Money
+    # A balance below zero is an account in arrears (qian-fei), which the balance answer reads as the sum owed.
+    balance: Decimal
     as_of: Day
     last_credit: LastCredit | None = None
     pension: Money | None = None

@@ -160,7 +160,7 @@ class Engine:
     def _collect_id_number(self, state: State, node: InputNode, digits: str, now: dt.datetime) -> Reply:
         result = check_id(digits, today=self._today(now))
         if not result.ok:
-            count = self.read.integer(len(normalize_id(digits)))
+            count = self.read.count(len(normalize_id(digits)))
             return self._nomatch(state, node, now, self._fill(state, node.errors[result.problem], count=count))
         reference = self.backend.reference(result.number)
         if self.backend.is_locked(reference):
@@ -280,8 +280,9 @@ class Engine:
             previous_days = period.days
             parts.append(self.messages.hours_period.format(
                 days=days,
-                start=self.read.clock(period.start.hour, period.start.minute),
-                end=self.read.clock(period.end.hour, period.end.minute),
+                hours=self.read.clock_range(
+                    (period.start.hour, period.start.minute), (period.end.hour, period.end.minute)
+                ),
             ))
         return self.messages.hours_separator.join(parts)
 

@@ -89,11 +89,12 @@ class Reader:
         """A quantity before a measure word: 2 is said with the `two` word (liang ci, liang nian), as people say it."""
         return self.lexicon["two"] if n == 2 else self.integer(n)
 
-    def amount(self, value: Decimal | int | str, alone: bool = True) -> str:
+    def amount(self, value: Decimal | int | str, alone: bool = False) -> str:
         """Read a sum of money as a bank teller does, in yuan, jiao and fen.
 
         Only an amount that ends what is said (`alone`) takes the word zheng after a whole sum; inside a sentence
-        (san-yuan hou) it would break the sentence in two, and zero is simply ling-yuan.
+        (san-yuan hou) it would break the sentence in two, and zero is simply ling-yuan. Prompts are filled by
+        ivr.core.filling, which tells from the template where an amount stands.
         """
         money = _to_decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
         if money < 0:

@@ -187,7 +187,7 @@ class Messages(Model):
     agent_closed: Said("hours")
     agent_busy: str
     agent_after_call: str
-    hours_period: Template("days", required=("start", "end"))
+    hours_period: Template("days", required=("hours",))
     hours_separator: str
     hours_always: str
     days: Days

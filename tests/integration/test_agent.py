@@ -1,13 +1,21 @@
 """Key 0 reaches a person during the line's agent hours and tells the hours outside them."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
+from ivr.content.prompts import load_script
 from tests.conftest import BEIJING
 
+SCRIPT = load_script(Path(__file__).resolve().parents[2] / "prompts")
+MESSAGES, READ = SCRIPT.messages, SCRIPT.reader
 MAIN_SHORT = "余额请按1，缴费记录请按2，返钱标准请按3，人工服务请按0。"
-BEIJING_HOURS = "现在是人工服务的休息时间。人工服务时间是周一至周五上午八点到中午十二点，下午两点半到下午五点半。"
+# Beijing's agents answer on weekdays 8:00-12:00 and 14:30-17:30 (data/lines.yaml); the days are named once.
+BEIJING_HOURS = MESSAGES.agent_closed.format(hours=MESSAGES.hours_separator.join([
+    MESSAGES.hours_period.format(days=MESSAGES.days.weekdays, hours=READ.clock_range((8, 0), (12, 0))),
+    MESSAGES.hours_period.format(days="", hours=READ.clock_range((14, 30), (17, 30))),
+]))
 
 
 @pytest.mark.parametrize("when", [
@@ -35,6 +43,16 @@ def test_zero_out_of_hours_says_the_hours_and_returns_to_the_menu(caller, clock,
     c.dial()
     assert c.press("0") == [BEIJING_HOURS, MAIN_SHORT]
     assert c.dialled is None and not c.hung_up
+
+
+def test_an_afternoon_period_names_the_afternoon_once(caller, clock):
+    clock.now = dt.datetime(2026, 11, 23, 20, 0, tzinfo=BEIJING)
+    c = caller()
+    c.dial()
+    hours = c.press("0")[0]
+    # 14:30-17:30 is heard as xia-wu liang-dian-ban dao wu-dian-ban, not xia-wu ... dao xia-wu wu-dian-ban.
+    assert hours.count(READ.period(14)) == 1
+    assert READ.clock(14, 30) in hours and READ.clock(17, 30) not in hours
 
 
 def test_hours_around_the_clock_and_daily_hours_are_read(caller, clock):

@@ -1,6 +1,18 @@
 """Balance, payment records and rebate rules, as the caller hears them."""
 
+import datetime as dt
+import shutil
+from pathlib import Path
+
 import pytest
+
+from ivr import create_app
+from ivr.content.prompts import load_script
+from ivr.tools.phone import Phone
+from tests.conftest import TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+ANSWERS, READ = load_script(ROOT / "prompts").answers, load_script(ROOT / "prompts").reader
 
 AFTER_BALANCE = "重听请按1，返回主菜单请按9，人工服务请按0。"
 AFTER_REBATE = "重听请按1，查询其他地区请按2，返回主菜单请按9，人工服务请按0。"
@@ -50,12 +62,65 @@ def test_no_arabic_digits_reach_the_voice_in_answers(caller):
     assert not any(ch.isdigit() for ch in answer)
 
 
+# Accounts only these tests need, added to a copy of the demo data: one in arrears, one paid for under a year.
+EXTRA_ACCOUNTS = """
+- id_number: '110101196001010038'
+  label: overdrawn
+  scheme: employee
+  status: working
+  region: beijing
+  balance: '-56.00'
+  as_of: '2026-11-20'
+  password: '777777'
+- id_number: '110101199506150048'
+  label: paid for two months
+  scheme: employee
+  status: working
+  region: beijing
+  balance: '40.00'
+  as_of: '2026-11-20'
+  records:
+  - {month: 2026-10, base: '2000', individual: '40.00', employer: '160.00', credited: '40.00'}
+  - {month: 2026-09, base: '2000', individual: '40.00', employer: '160.00', credited: '40.00'}
+  - {month: 2026-08, unpaid: true}
+  password: '888888'
+"""
+
+
+@pytest.fixture
+def extra_caller(tmp_path, clock):
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    with open(tmp_path / "data" / "accounts.yaml", "a", encoding="utf-8") as accounts:
+        accounts.write(EXTRA_ACCOUNTS)
+    app = create_app({"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "IVR_DATA": str(tmp_path / "data"),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}", "CLOCK": clock})
+    client = app.test_client()
+    return lambda **line: Phone(client, TOKEN, **line)
+
+
+def test_a_balance_below_zero_is_read_as_arrears(extra_caller):
+    c = verified(extra_caller, "110101196001010038", "777777", "1")
+    owed = READ.amount(56, alone=True)
+    assert c.heard[1] == ANSWERS.balance.overdrawn.format(as_of=READ.date(dt.date(2026, 11, 20)), amount=owed)
+    # The caller hears qian-fei and the sum owed, never a minus sign.
+    assert READ.lexicon["minus"] not in c.heard[1] and owed.endswith(READ.lexicon["whole"])
+
+
 # Payment records.
+
+def test_under_a_year_of_payments_is_said_in_months_alone(extra_caller):
+    c = verified(extra_caller, "110101199506150048", "888888", "2")
+    assert c.heard[1:3] == [ANSWERS.payments.total_months.format(months=READ.count(2)),
+                            ANSWERS.payments.gaps.format(count=READ.count(1))]
+    # No zero years (ling nian), and two months is liang ge yue.
+    assert READ.digit_words[0] not in c.heard[1] and READ.lexicon["two"] in c.heard[1]
+
 
 PAGE_KEYS_FIRST = "下一页请按1，重听请按星号键，返回主菜单请按9，人工服务请按0。"
 PAGE_KEYS_MIDDLE = "下一页请按1，上一页请按2，重听请按星号键，返回主菜单请按9，人工服务请按0。"
 PAGE_KEYS_LAST = "上一页请按2，重听请按星号键，返回主菜单请按9，人工服务请按0。"
-PAID = "缴费基数七千元整，个人缴纳一百四十元整，单位缴纳五百六十元整，划入个人账户一百四十元整。"
+# Only the last amount ends the sentence, so only it takes zheng.
+PAID = "缴费基数七千元，个人缴纳一百四十元，单位缴纳五百六十元，划入个人账户一百四十元整。"
 
 
 def test_payment_records_page_both_ways_with_unpaid_months(caller):
@@ -129,18 +194,18 @@ def ask_rebate(caller, code, age=None, **line):
 
 REGION_ANSWERS = [
     ("010", 65, ["北京的标准是：", "按年龄分档划入，七十岁以下的退休人员每月划入一百元整。",
-                 "扣除大病医疗保险三元整后，实际到账九十七元整。", "每月五日前到账。"]),
+                 "扣除大病医疗保险三元后，实际到账九十七元整。", "每月五日前到账。"]),
     ("010", 72, ["北京的标准是：", "按年龄分档划入，七十岁及以上的退休人员每月划入一百一十元整。",
-                 "扣除大病医疗保险三元整后，实际到账一百零七元整。", "每月五日前到账。"]),
-    ("021", 74, ["上海的标准是：", "按年龄分档、每年划入一次，七十五岁以下的退休人员每年划入一千六百八十元整，平均每月一百四十元整。",
+                 "扣除大病医疗保险三元后，实际到账一百零七元整。", "每月五日前到账。"]),
+    ("021", 74, ["上海的标准是：", "按年龄分档、每年划入一次，七十五岁以下的退休人员每年划入一千六百八十元，平均每月一百四十元整。",
                  "每年七月一日到账。"]),
-    ("021", 75, ["上海的标准是：", "按年龄分档、每年划入一次，七十五岁及以上的退休人员每年划入一千八百九十元整，平均每月一百五十七元五角。",
+    ("021", 75, ["上海的标准是：", "按年龄分档、每年划入一次，七十五岁及以上的退休人员每年划入一千八百九十元，平均每月一百五十七元五角。",
                  "每年七月一日到账。"]),
     ("0755", None, ["深圳的标准是：",
-                    "按当地月人均养老金的百分之二点八划入。按人均养老金八千九百六十元整计算，每月划入二百五十元八角八分。",
+                    "按当地月人均养老金的百分之二点八划入。按人均养老金八千九百六十元计算，每月划入二百五十元八角八分。",
                     "其中人均养老金是估算数，以当地公布的为准。", "每月二十日左右到账。"]),
     ("0592", None, ["厦门的标准是：",
-                    "按当地月人均养老金的百分之二点五划入。按人均养老金三千七百元整计算，每月划入九十二元五角。",
+                    "按当地月人均养老金的百分之二点五划入。按人均养老金三千七百元计算，每月划入九十二元五角。",
                     "其中人均养老金是估算数，以当地公布的为准。", "每月二十日左右到账。"]),
     ("0551", None, ["安徽的标准是：", "实行定额划入，退休人员每月划入七十元整。", "每月二十日左右到账。"]),
     ("0931", None, ["甘肃的标准是：", "实行定额划入，退休人员每月划入一百二十元整。", "每月二十日左右到账。"]),
@@ -170,7 +235,7 @@ def test_an_unknown_area_code_gives_the_national_rule(caller):
     _, heard = ask_rebate(caller, "0999")
     assert heard == [
         "暂时没有区号零九九九对应地区的标准。",
-        "全国大部分地区按当地月人均养老金的百分之二到百分之三划入。比如人均养老金三千七百元整，"
+        "全国大部分地区按当地月人均养老金的百分之二到百分之三划入。比如人均养老金三千七百元，"
         "按百分之三计算，每月划入一百一十一元整。具体以当地规定为准。",
         WHO,
         AFTER_REBATE,
@@ -218,7 +283,7 @@ def test_a_verified_retiree_hears_their_own_rule(caller):
     assert c.press("3") == [
         "按您的参保地北京和年龄七十二岁计算。",
         "按年龄分档划入，七十岁及以上的退休人员每月划入一百一十元整。",
-        "扣除大病医疗保险三元整后，实际到账一百零七元整。",
+        "扣除大病医疗保险三元后，实际到账一百零七元整。",
         "每月五日前到账。",
         WHO,
         AFTER_REBATE,
@@ -232,7 +297,7 @@ def test_a_shanghai_retiree_over_75_hears_the_yearly_amount(caller):
     c.press("9")
     assert c.press("3")[:2] == [
         "按您的参保地上海和年龄七十八岁计算。",
-        "按年龄分档、每年划入一次，七十五岁及以上的退休人员每年划入一千八百九十元整，平均每月一百五十七元五角。",
+        "按年龄分档、每年划入一次，七十五岁及以上的退休人员每年划入一千八百九十元，平均每月一百五十七元五角。",
     ]
 
 

@@ -33,6 +33,15 @@ def test_the_caller_is_told_what_is_wrong_with_the_id(caller, keys, heard):
     assert c.press(BEIJING_72 + "#") == [ASK_PASSWORD]
 
 
+def test_the_keys_counted_are_said_as_a_count(app, caller):
+    c = at_id_prompt(caller)
+    script = app.extensions["ivr.versions"]().script
+    length = script.nodes["ask_id"].errors["length"]
+    # Two keys are liang wei, as a count before a measure word is said, not er wei.
+    assert c.press("12#") == [length.format(count=script.reader.lexicon["two"])]
+    assert c.press("1#") == [length.format(count=script.reader.integer(1))]
+
+
 def test_an_unknown_birthplace_code_is_told_apart_from_a_mistyped_check_character(app, caller):
     c = at_id_prompt(caller)
     # Right check character, but no county was ever given the code 999999.

@@ -4,6 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.integration.test_agent import BEIJING_HOURS
+
 FULL_MENU = "查询医保个人账户余额请按1，查询缴费记录请按2，查询退休人员每月返钱标准请按3，人工服务请按0，重听请按星号键。"
 SHORT_MENU = "余额请按1，缴费记录请按2，返钱标准请按3，人工服务请按0。"
 
@@ -56,7 +58,7 @@ def test_wrong_keys_out_of_hours_end_with_the_hours_and_a_goodbye(caller, clock)
     c.press("7")
     assert c.press("7") == [
         "对不起，我们没能收到有效的按键。",
-        "现在是人工服务的休息时间。人工服务时间是周一至周五上午八点到中午十二点，下午两点半到下午五点半。",
+        BEIJING_HOURS,
         "感谢您的来电，再见。",
     ]
     assert c.hung_up

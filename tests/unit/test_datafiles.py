@@ -72,7 +72,7 @@ CASES = [
     ("accounts.yaml", "  as_of: '2026-11-20'\n  last_credit: {date: '2026-11-15'",
      "  as_of: '2026-13-20'\n  last_credit: {date: '2026-11-15'", "2026-13-20", "not_a_date"),
     ("accounts.yaml", ACCOUNT, "  balance: '5,678.90'\n", "5,678.90", "wrong_type"),
-    ("accounts.yaml", ACCOUNT, "  balance: '-5678.90'\n", "-5678.90", "too_small"),
+    ("accounts.yaml", "{date: '2026-11-15', amount: '240'}", "{date: '2026-11-15', amount: '-240'}", "'-240'", "too_small"),
     ("accounts.yaml", "  password: '123456'\n", "  password: 0123456\n", "0123456", "converted_value"),
     ("accounts.yaml", "  password: '123456'\n", "  password: '12345x'\n", "12345x", "password_digits"),
     ("accounts.yaml", "  password: '123456'\n", "", "440305198503150016", "one_password"),

@@ -236,7 +236,7 @@ def test_id_tail(reader, number, spoken):
      (Decimal("-3"), "负三元整")],
 )
 def test_a_whole_amount_said_alone_ends_with_zheng(reader, value, spoken):
-    assert reader.amount(value) == spoken
+    assert reader.amount(value, alone=True) == spoken
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from ivr.core.accounts import Account
 from ivr.core.answers import AnswerKind, Context, Spoken, register
+from ivr.core.filling import Money, fill
 from ivr.core.templates import Model, Said, Template
 
 
 class PaymentAnswers(Model):
     total: Said("years", "months")
     total_whole_years: Said("years")
+    total_months: Said("months")
     gaps: Said("count")
     none: str
     month: Template("base", "employer", "credited", required=("month", "individual"))
@@ -90,7 +92,10 @@ def _totals(words: PaymentAnswers, read, account: Account) -> list[str]:
     # Resident insurance is paid once a year, so each of its records is twelve months.
     paid = account.months_paid_before + (12 if account.scheme == "resident" else 1) * paid_records
     years, months = divmod(paid, 12)
-    if months:
+    if not years:
+        # Zero whole years is not said (ling-nian liang-ge-yue); the months alone are the total.
+        spoken = [words.total_months.format(months=read.count(months))]
+    elif months:
         spoken = [words.total.format(years=read.count(years), months=read.count(months))]
     else:
         spoken = [words.total_whole_years.format(years=read.count(years))]
@@ -120,11 +125,13 @@ def _record(words: PaymentAnswers, read, record) -> str:
         return words.unpaid.format(month=month)
     if record.base is None:
         # Resident insurance is paid once a year and has no base, employer share or personal account.
-        return words.year.format(year=month, individual=read.amount(record.individual))
-    return words.month.format(
+        return fill(words.year, read, year=month, individual=Money(record.individual))
+    return fill(
+        words.month,
+        read,
         month=month,
-        base=read.amount(record.base),
-        individual=read.amount(record.individual),
-        employer=read.amount(record.employer),
-        credited=read.amount(record.credited),
+        base=Money(record.base),
+        individual=Money(record.individual),
+        employer=Money(record.employer),
+        credited=Money(record.credited),
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from ivr.core.accounts import Account
 from ivr.core.answers import AnswerKind, Ask, Context, Spoken, register
+from ivr.core.filling import Money, fill
 from ivr.core.idnumber import age_on
 from ivr.core.regions import Region, RegionBook, needs_age, quote
 from ivr.core.templates import Model, Said, Template
@@ -76,7 +77,7 @@ def for_region(script, region: Region, age: int | None, own_pension: Decimal | N
     spoken = _form_words(script, q, rule)
     for deduction in rule.deductions:
         if q.net_monthly is not None:
-            spoken.append(words.deduction.format(what=deduction.what, amount=read.amount(deduction.amount), net=read.amount(q.net_monthly)))
+            spoken.append(fill(words.deduction, read, what=deduction.what, amount=Money(deduction.amount), net=Money(q.net_monthly)))
     if q.average_pension is not None and q.average_pension.assumption and q.form == "pension_share":
         spoken.append(words.assumption)
     if rule.credit is not None:
@@ -90,22 +91,22 @@ def _form_words(script, q, rule) -> list[str]:
     words = script.answers.rebate
     read = script.reader
     if q.form == "fixed":
-        return [words.fixed.format(amount=read.amount(q.gross))]
+        return [fill(words.fixed, read, amount=Money(q.gross))]
     if q.form == "age_tiered":
         tier = _tier_words(script, q.tier, rule.tiers)
         if rule.period == "year":
-            return [words.age_tiered_yearly.format(tier=tier, amount=read.amount(q.gross), monthly=read.amount(q.monthly))]
-        return [words.age_tiered.format(tier=tier, amount=read.amount(q.gross))]
+            return [fill(words.age_tiered_yearly, read, tier=tier, amount=Money(q.gross), monthly=Money(q.monthly))]
+        return [fill(words.age_tiered, read, tier=tier, amount=Money(q.gross))]
     if q.form == "pension_share":
-        return [words.pension_share.format(
-            rate=read.percent(q.rate), pension=read.amount(q.average_pension.amount), amount=read.amount(q.monthly)
+        return [fill(words.pension_share, read,
+            rate=read.percent(q.rate), pension=Money(q.average_pension.amount), amount=Money(q.monthly)
         )]
     if q.form == "annual_lump_sum":
-        return [words.annual_lump_sum.format(amount=read.amount(q.gross))]
+        return [fill(words.annual_lump_sum, read, amount=Money(q.gross))]
     if q.form == "own_pension_share":
         spoken = [words.own_pension_share.format(rate=read.percent(q.rate))]
         if q.gross is not None:
-            spoken.append(words.own_pension_amount.format(amount=read.amount(q.gross)))
+            spoken.append(fill(words.own_pension_amount, read, amount=Money(q.gross)))
         return spoken
     return []
 
@@ -130,11 +131,11 @@ def unknown(script, book: RegionBook, code: str) -> list[str]:
     q = quote(national, None)
     return [
         words.unknown_area.format(code=read.digits(code)),
-        words.national.format(
+        fill(words.national, read,
             low=read.percent(national.rule.rate_low),
             high=read.percent(national.rule.rate),
-            pension=read.amount(national.rule.average_pension.amount),
-            amount=read.amount(q.monthly),
+            pension=Money(national.rule.average_pension.amount),
+            amount=Money(q.monthly),
         ),
         words.who,
     ]

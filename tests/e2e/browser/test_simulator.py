@@ -74,16 +74,16 @@ def test_payment_records_page_by_page(phone, page):
     phone.tap("2")
     sign_in(phone, "110101196106080024", "111111")
     phone.hears("第一页，共三页。")
-    phone.hears("二零一六年六月，缴费基数六千元整")
+    phone.hears("二零一六年六月，缴费基数六千元，")
     phone.tap("1")
     # Each page is left as soon as its first month is heard: a key interrupts the rest of a Gather's prompts.
-    phone.hears("二零一六年三月，缴费基数六千元整")
+    phone.hears("二零一六年三月，缴费基数六千元，")
     phone.tap("1")
-    phone.hears("二零一五年十二月，缴费基数六千元整")
+    phone.hears("二零一五年十二月，缴费基数六千元，")
     phone.tap("1")
     phone.hears("已经是最后一页了。")
     phone.tap("2")
-    phone.hears("二零一六年三月，缴费基数六千元整", times=2)
+    phone.hears("二零一六年三月，缴费基数六千元，", times=2)
     expect(page.locator("#node")).to_have_text("payments")
     assert '"page": 1' in page.inner_text("#state")
 
@@ -104,8 +104,8 @@ def test_rebate_for_other_regions_by_area_code(phone):
     phone.type("021#")
     phone.hears("上海的标准和年龄有关。请输入您的年龄")
     phone.type("80#")
-    phone.hears("每年划入一千八百九十元整，平均每月一百五十七元五角。")
-    expect(phone.said("一千八百九十元整")).to_contain_text("七十五岁及以上")
+    phone.hears("每年划入一千八百九十元，平均每月一百五十七元五角。")
+    expect(phone.said("一千八百九十元，")).to_contain_text("七十五岁及以上")
 
 
 def test_silence_reprompts_then_says_goodbye(phone, page):
