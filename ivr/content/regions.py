@@ -119,23 +119,22 @@ class AgeTieredRule(_RuleModel):
 
 
 class PensionShareRule(_RuleModel):
+    """A share of the region's average pension. Callers hear an amount only when the file gives one to work from:
+    an average pension (computed, said as an estimate) or the sources' own approximate figure (`about`). With
+    neither, callers hear the rate alone: a number with no source is never presented as the region's own."""
+
     form: Literal["pension_share"]
     rate: Money
     rate_low: Money | None = None
-    average_pension: AveragePensionModel
-
-    @model_validator(mode="before")
-    @classmethod
-    def _needs_average(cls, value):
-        # Said on its own, before any other field, because the fix (an estimate marked as one) needs explaining.
-        if isinstance(value, dict) and "average_pension" not in value:
-            raise PydanticCustomError("pension_needs_average", "a pension_share rule needs average_pension", {})
-        return value
+    average_pension: AveragePensionModel | None = None
+    about: Money | None = None
 
     @model_validator(mode="after")
     def _low_below_rate(self):
         if self.rate_low is not None and self.rate_low > self.rate:
             raise PydanticCustomError("rate_low_above", "rate_low is above rate", {"at": ["rate_low"]})
+        if self.average_pension is not None and self.about is not None:
+            raise PydanticCustomError("pension_two_amounts", "average_pension and about both given", {"at": ["about"]})
         return self
 
 
@@ -150,12 +149,38 @@ RuleModel = Annotated[
 ]
 
 
+SeedKey = Annotated[str, Field(strict=True), AfterValidator(_seed)]
+
+
+class SeedModel(_Model):
+    """One source article: its file among the seed articles and its title, so that a reader can find it."""
+
+    file: Text
+    title: Text
+
+
+class QuoteModel(_Model):
+    """A sentence of a source article that a figure of the rule comes from, copied word for word."""
+
+    seed: SeedKey
+    text: Text
+
+
 class RegionModel(_Model):
     name: Text
-    sources: Annotated[list[Annotated[str, Field(strict=True), AfterValidator(_seed)]], Field(min_length=1)]
+    sources: Annotated[list[SeedKey], Field(min_length=1)]
+    quotes: list[QuoteModel] = []
     area_codes: list[Annotated[str, Field(strict=True), AfterValidator(_area_code)]]
     note: str | None
     rule: RuleModel
+
+    @model_validator(mode="after")
+    def _quotes_from_sources(self):
+        for index, quoted in enumerate(self.quotes):
+            if quoted.seed not in self.sources:
+                raise PydanticCustomError("quote_not_cited", "a quote from a seed the region does not cite",
+                                          {"at": ["quotes", index, "seed"], "seed": quoted.seed})
+        return self
 
     @field_validator("name")
     @classmethod
@@ -165,7 +190,17 @@ class RegionModel(_Model):
 
 class RegionsFile(_Model):
     year: int = Field(ge=2000, le=2100, strict=True)
+    seeds: Annotated[dict[SeedKey, SeedModel], Field(min_length=1)]
     regions: dict[str, RegionModel]
+
+    @model_validator(mode="after")
+    def _sources_are_seeds(self):
+        for key, region in self.regions.items():
+            for index, seed in enumerate(region.sources):
+                if seed not in self.seeds:
+                    raise PydanticCustomError("unknown_seed", "a source that is not among the seeds", {
+                        "at": ["regions", key, "sources", index], "seed": seed, "seeds": ", ".join(self.seeds)})
+        return self
 
     @field_validator("regions")
     @classmethod
@@ -231,6 +266,7 @@ def _rule(model) -> Rule:
         rate=getattr(model, "rate", None),
         rate_low=getattr(model, "rate_low", None),
         average_pension=AveragePension(average.amount, average.assumption, average.why.strip()) if average else None,
+        about=getattr(model, "about", None),
         deductions=tuple(Deduction(d.what.strip(), d.amount) for d in model.deductions),
         credit=Credit(credit.every, credit.day, credit.month, credit.when) if credit else None,
     )

@@ -54,6 +54,8 @@ class Rule:
     rate: Decimal | None
     rate_low: Decimal | None
     average_pension: AveragePension | None
+    # The monthly amount the sources themselves give as approximate ("about 250 a month"), said as an estimate.
+    about: Decimal | None
     deductions: tuple[Deduction, ...]
     credit: Credit | None
 
@@ -145,8 +147,10 @@ def _gross(rule: Rule, tier: Tier | None, own_pension: Decimal | None, months: D
         return rule.amount
     if tier is not None:
         return tier.amount
-    if rule.form == "pension_share":
+    if rule.form == "pension_share" and rule.average_pension is not None:
         return rule.average_pension.amount * months * rule.rate / HUNDRED
+    if rule.form == "pension_share" and rule.about is not None:
+        return rule.about * months
     if rule.form == "own_pension_share" and own_pension is not None:
         return own_pension * months * rule.rate / HUNDRED
     return None

@@ -2,17 +2,21 @@
 
 import datetime as dt
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from ivr import create_app
-from ivr.content.prompts import load_script
+from ivr.content.version import load_hotline
 from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSWERS, READ = load_script(ROOT / "prompts").answers, load_script(ROOT / "prompts").reader
+SCRIPT = load_hotline(ROOT / "prompts", ROOT / "data").script
+READ = SCRIPT.reader
+REBATE = SCRIPT.answers.rebate
+ANSWERS = SCRIPT.answers
 
 AFTER_BALANCE = "重听请按1，返回主菜单请按9，人工服务请按0。"
 AFTER_REBATE = "重听请按1，查询其他地区请按2，返回主菜单请按9，人工服务请按0。"
@@ -192,38 +196,63 @@ def ask_rebate(caller, code, age=None, **line):
     return c, heard
 
 
-REGION_ANSWERS = [
-    ("010", 65, ["北京的标准是：", "按年龄分档划入，七十岁以下的退休人员每月划入一百元整。",
-                 "扣除大病医疗保险三元后，实际到账九十七元整。", "每月五日前到账。"]),
-    ("010", 72, ["北京的标准是：", "按年龄分档划入，七十岁及以上的退休人员每月划入一百一十元整。",
-                 "扣除大病医疗保险三元后，实际到账一百零七元整。", "每月五日前到账。"]),
-    ("021", 74, ["上海的标准是：", "按年龄分档、每年划入一次，七十五岁以下的退休人员每年划入一千六百八十元，平均每月一百四十元整。",
-                 "每年七月一日到账。"]),
-    ("021", 75, ["上海的标准是：", "按年龄分档、每年划入一次，七十五岁及以上的退休人员每年划入一千八百九十元，平均每月一百五十七元五角。",
-                 "每年七月一日到账。"]),
-    ("0755", None, ["深圳的标准是：",
-                    "按当地月人均养老金的百分之二点八划入。按人均养老金八千九百六十元计算，每月划入二百五十元八角八分。",
-                    "其中人均养老金是估算数，以当地公布的为准。", "每月二十日左右到账。"]),
-    ("0592", None, ["厦门的标准是：",
-                    "按当地月人均养老金的百分之二点五划入。按人均养老金三千七百元计算，每月划入九十二元五角。",
-                    "其中人均养老金是估算数，以当地公布的为准。", "每月二十日左右到账。"]),
-    ("0551", None, ["安徽的标准是：", "实行定额划入，退休人员每月划入七十元整。", "每月二十日左右到账。"]),
-    ("0931", None, ["甘肃的标准是：", "实行定额划入，退休人员每月划入一百二十元整。", "每月二十日左右到账。"]),
-    ("0531", 69, ["山东的标准是：", "按年龄分档划入，七十岁以下的退休人员每月划入一百元整。", "每月二十日左右到账。"]),
-    ("0532", 70, ["山东的标准是：", "按年龄分档划入，七十岁及以上的退休人员每月划入一百二十五元整。", "每月二十日左右到账。"]),
-    ("023", 60, ["重庆的标准是：", "按年龄分档划入，七十岁以下的退休人员每月划入一百零五元整。", "每月二十日左右到账。"]),
-    ("023", 80, ["重庆的标准是：", "按年龄分档划入，七十岁及以上的退休人员每月划入一百一十五元整。", "每月二十日左右到账。"]),
-    ("0871", 66, ["云南的标准是：", "按年龄分档划入，七十岁以下的退休人员每月划入一百零六元整。", "每月二十日左右到账。"]),
-    ("0871", 71, ["云南的标准是：", "按年龄分档划入，七十岁及以上的退休人员每月划入一百四十二元整。", "每月二十日左右到账。"]),
-    ("0512", None, ["苏州的标准是：", "实行每年一次性定额划入，退休人员每年划入一千四百元整。", "每年一月一日前后到账。"]),
-    ("0510", None, ["无锡的标准是：", "按退休人员本人上一年养老金的百分之七，每年一次性划入。"]),
+# Facts per region: (area code, age keyed, region name, sums the caller must hear, whether they are estimates).
+REGION_FACTS = [
+    ("010", 65, "北京", ["100", "3", "97"], False),
+    ("010", 72, "北京", ["110", "3", "107"], False),
+    ("021", 74, "上海", ["1680", "140"], False),
+    ("021", 75, "上海", ["1890", "157.5"], False),
+    ("0755", None, "深圳", ["250"], True),
+    ("0551", None, "安徽", ["70"], False),
+    ("0931", None, "甘肃", ["120"], False),
+    ("0531", 69, "山东", ["100"], False),
+    ("0532", 70, "山东", ["125"], False),
+    ("023", 60, "重庆", ["105"], False),
+    ("023", 80, "重庆", ["115"], False),
+    ("0871", 66, "云南", ["106"], False),
+    ("0871", 71, "云南", ["142"], False),
+    ("0512", None, "苏州", ["1400"], False),
 ]
 
 
-@pytest.mark.parametrize("code, age, expected", REGION_ANSWERS, ids=[f"{c}-{a}" for c, a, _ in REGION_ANSWERS])
-def test_every_region_rule_is_computed_and_spoken(caller, code, age, expected):
+def said_amount(value) -> str:
+    # The amount's words without any closing word, so the test holds wherever in a sentence the amount stands.
+    return READ.amount(Decimal(value), alone=False)
+
+
+def sentences_with(heard, value):
+    return [sentence for sentence in heard if said_amount(value) in sentence]
+
+
+@pytest.mark.parametrize("code, age, name, sums, estimate", REGION_FACTS, ids=[f"{c}-{a}" for c, a, *_ in REGION_FACTS])
+def test_every_region_rule_is_computed_and_spoken(caller, code, age, name, sums, estimate):
     _, heard = ask_rebate(caller, code, age)
-    assert heard == expected + [WHO, AFTER_REBATE]
+    assert heard[0] == REBATE.region.format(region=name)
+    for value in sums:
+        found = sentences_with(heard, value)
+        assert found, f"{value} not heard in {heard}"
+        assert all((REBATE.estimate in s and REBATE.about in s) == estimate for s in found), found
+    # Zheng closes a whole amount only where the sentence ends, never inside it (san-yuan-zheng-hou).
+    whole = READ.lexicon["whole"]
+    for sentence in heard:
+        assert all(sentence[i + 1:i + 2] in ("。", "！", "？", "；", "") for i, ch in enumerate(sentence) if ch == whole), sentence
+    assert heard[-2:] == [WHO, AFTER_REBATE]
+
+
+def test_xiamen_says_its_rate_and_no_amount(caller):
+    # The seeds give Xiamen only 2.5% of its average pension; their 3,700 is another, hypothetical, region's.
+    _, heard = ask_rebate(caller, "0592")
+    assert heard[0] == REBATE.region.format(region="厦门")
+    assert READ.percent(Decimal("2.5")) in heard[1]
+    assert not any(READ.lexicon["yuan"] in sentence for sentence in heard)
+    assert not any(REBATE.estimate in sentence for sentence in heard)
+    assert heard[-2:] == [WHO, AFTER_REBATE]
+
+
+def test_wuxi_without_a_pension_says_the_yearly_rate_only(caller):
+    _, heard = ask_rebate(caller, "0510")
+    assert heard[1] == REBATE.own_pension_share.format(rate=READ.percent(Decimal("7")))
+    assert not any(READ.lexicon["yuan"] in sentence for sentence in heard)
 
 
 def test_area_code_without_its_leading_zero(caller):
@@ -231,15 +260,16 @@ def test_area_code_without_its_leading_zero(caller):
     assert heard[1] == "按年龄分档划入，七十岁及以上的退休人员每月划入一百一十元整。"
 
 
-def test_an_unknown_area_code_gives_the_national_rule(caller):
+def test_an_unknown_area_code_gives_the_national_rule_as_an_example(caller):
     _, heard = ask_rebate(caller, "0999")
-    assert heard == [
-        "暂时没有区号零九九九对应地区的标准。",
-        "全国大部分地区按当地月人均养老金的百分之二到百分之三划入。比如人均养老金三千七百元，"
-        "按百分之三计算，每月划入一百一十一元整。具体以当地规定为准。",
-        WHO,
-        AFTER_REBATE,
-    ]
+    assert heard[0] == REBATE.unknown_area.format(code=READ.digits("0999"))
+    national = heard[1]
+    for rate in ("2", "3"):
+        assert READ.percent(Decimal(rate)) in national
+    # The seeds' worked example (3,700 at 3% is 111) is said as an example and as an estimate.
+    assert said_amount("3700") in national and said_amount("111") in national
+    assert REBATE.estimate in national and REBATE.about in national
+    assert heard[-2:] == [WHO, AFTER_REBATE]
 
 
 @pytest.mark.parametrize("keys", ["5#", "12345#", "abc"])
@@ -301,17 +331,33 @@ def test_a_shanghai_retiree_over_75_hears_the_yearly_amount(caller):
     ]
 
 
-def test_a_wuxi_retiree_hears_the_amount_from_their_own_pension(caller):
+def test_a_wuxi_retiree_hears_an_estimate_of_the_yearly_credit_from_their_own_pension(caller):
     c = verified(caller, "11010519491231002X", "666666", "2")
     c.press("9")
-    assert c.press("3")[:3] == [
-        "按您的参保地无锡和年龄七十六岁计算。",
-        "按退休人员本人上一年养老金的百分之七，每年一次性划入。",
-        "按您的养老金计算，每年划入三千一百九十二元整。",
-    ]
+    heard = c.press("3")
+    assert heard[0] == REBATE.own.format(region="无锡", age=READ.integer(76))
+    assert heard[1] == REBATE.own_pension_share.format(rate=READ.percent(Decimal("7")))
+    # 7% of the 3,800 a month on the account, for a year: 3,192, said as an estimate of a yearly credit.
+    assert heard[2] == REBATE.own_pension_amount.format(amount=said_amount("3192"))
+    assert REBATE.estimate in heard[2] and REBATE.about in heard[2]
 
 
 def test_a_verified_worker_is_asked_for_a_region(caller):
     c = verified(caller, "440305198503150016", "123456", "1", to="+8675512393")
     c.press("9")
     assert c.press("3") == ["查询深圳的标准请按1，查询其他地区请按2，返回主菜单请按9。"]
+
+
+def test_a_caller_who_has_not_identified_is_told_whose_rule_and_how_to_choose_another(caller):
+    c = caller(to="+862112393")
+    c.dial()
+    where = SCRIPT.nodes["rebate_where"]
+    # Before any answer: the line's region by name, and the key for another region.
+    assert c.press("3") == [where.prompt.format(line_region="上海")]
+    assert where.options["2"] == "rebate_area_code"
+    heard = c.press("1")
+    heard = c.press("80#")
+    # The answer opens with the region it is for and closes with the way to another region.
+    assert heard[0] == REBATE.region.format(region="上海")
+    after = SCRIPT.nodes["rebate"]
+    assert heard[-1] == after.after and after.options["2"] == "other_region"

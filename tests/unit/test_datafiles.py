@@ -90,7 +90,7 @@ CASES = [
     ("lines.yaml", '      number: "+862165550100"\n', '      numbr: "+862165550100"\n', "numbr", "unknown_field"),
     ("lines.yaml", 'numbers: ["+862112393", "+862112333"]', 'numbers: [+862112393, "+862112333"]', "+862112393,", "converted_value"),
     ("regions.yaml", "year: 2025", "year: 1925", "year: 1925", "too_small"),
-    ("regions.yaml", 'sources: ["000", "001", "003"]', 'sources: ["0", "001", "003"]', 'sources: ["0",', "not_a_seed"),
+    ("regions.yaml", 'name: 北京\n    sources: ["000", "001", "003"]', 'name: 北京\n    sources: ["0", "001", "003"]', 'sources: ["0",', "not_a_seed"),
     ("regions.yaml", "credit: {every: month, day: 5, when: by}", "credit: {every: month, day: 35, when: by}", "day: 35", "too_large"),
     ("regions.yaml", "credit: {every: month, day: 5, when: by}", "credit: {every: month, day: 5, when: soon}", "when: soon", "not_one_of"),
     ("regions.yaml", "credit: {every: month, day: 5, when: by}", "credit: {every: year, day: 5, when: by}", "every: year, day: 5", "credit_needs_month"),

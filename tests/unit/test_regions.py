@@ -1,10 +1,13 @@
 """Tests for ivr.core.regions against the real data/regions.yaml, and for ivr.content.regions against small broken files."""
 
+import os
+import re
 import textwrap
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ivr.content.regions import load_regions
 from ivr.content.yamlsource import SourceError
@@ -12,7 +15,15 @@ from ivr.core.regions import Tier, needs_age, quote
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "regions.yaml"
 AGES = (60, 69, 70, 74, 75, 90)
-SEEDS = {"000", "001", "002", "003", "004"}
+# The seed articles themselves are not part of the repository; they stand beside it (or where IVR_SEEDS says).
+SEED_FOLDER = Path(os.environ.get("IVR_SEEDS", Path(__file__).resolve().parents[3] / "shared" / "seeds"))
+
+
+def _file():
+    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+
+
+SEEDS = set(_file()["seeds"])
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +42,9 @@ EXPECTED = {
         60: ("1680", "140", None), 69: ("1680", "140", None), 70: ("1680", "140", None),
         74: ("1680", "140", None), 75: ("1890", "157.50", None), 90: ("1890", "157.50", None),
     },
-    "shenzhen": {age: ("250.88", "250.88", None) for age in AGES},
-    "xiamen": {age: ("92.50", "92.50", None) for age in AGES},
+    # Shenzhen: the seeds' own "about 250 a month"; Xiamen: the seeds give the rate alone, so there is no amount.
+    "shenzhen": {age: ("250", "250", None) for age in AGES},
+    "xiamen": {age: (None, None, None) for age in AGES},
     "anhui": {age: ("70", "70", None) for age in AGES},
     "gansu": {age: ("120", "120", None) for age in AGES},
     "shandong": {
@@ -97,11 +109,20 @@ def test_fixed_rule_does_not_need_age(book):
     assert result.gross == Decimal("70")
 
 
-def test_shenzhen_reports_rate_and_assumed_pension(book):
+def test_shenzhen_gives_the_rate_and_the_sources_approximate_amount(book):
     result = quote(book.get("shenzhen"), None)
     assert result.rate == Decimal("2.8")
-    assert result.average_pension.amount == Decimal("8960")
-    assert result.average_pension.assumption is True
+    assert result.average_pension is None
+    assert book.get("shenzhen").rule.about == Decimal("250")
+
+
+def test_xiamen_has_its_rate_and_no_amount(book):
+    # The seeds' 3,700 is a hypothetical region's average pension (若某地), not Xiamen's: no amount is derived from it.
+    region = book.get("xiamen")
+    result = quote(region, 70)
+    assert result.rate == Decimal("2.5")
+    assert (region.rule.average_pension, region.rule.about) == (None, None)
+    assert (result.gross, result.monthly) == (None, None)
 
 
 def test_national_rate_range(book):
@@ -192,13 +213,51 @@ def test_every_region_has_sources_and_area_codes(book, key):
         assert region.area_codes
 
 
-def test_every_pension_share_without_seed_figure_is_an_assumption(book):
+def test_only_the_national_example_has_an_average_pension(book):
     # No seed gives any real region's average pension; 3,700 is a hypothetical "some region" example.
     shares = [r for r in [*book.regions.values(), book.national] if r.rule.form == "pension_share"]
     assert {r.key for r in shares} == {"shenzhen", "xiamen", "national"}
-    for region in shares:
-        assert region.rule.average_pension.assumption is True
-        assert region.rule.average_pension.why
+    assert [r.key for r in shares if r.rule.average_pension is not None] == ["national"]
+    assert book.national.rule.average_pension.assumption is True
+    assert book.national.rule.average_pension.why
+
+
+def _seed_text(seed: str) -> str:
+    if not SEED_FOLDER.is_dir():
+        pytest.skip(f"the seed articles are not at {SEED_FOLDER} (set IVR_SEEDS)")
+    return (SEED_FOLDER / _file()["seeds"][seed]["file"]).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS))
+def test_every_listed_seed_is_an_existing_article(seed):
+    assert _seed_text(seed).strip()
+
+
+@pytest.mark.parametrize("key", sorted(_file()["regions"]))
+def test_every_region_names_an_existing_seed_and_quotes_it_word_for_word(key):
+    region = _file()["regions"][key]
+    assert region["sources"] and set(region["sources"]) <= SEEDS
+    assert region["quotes"], "a region without a quote cannot be checked against its sources"
+    for quoted in region["quotes"]:
+        assert quoted["text"] in _seed_text(quoted["seed"]), (key, quoted)
+
+
+def _figures(rule: dict) -> set[Decimal]:
+    """Every sum and rate a rule gives callers, whichever form it has."""
+    figures = {rule.get(name) for name in ("amount", "rate", "rate_low", "about")}
+    figures |= {tier["amount"] for tier in rule.get("tiers", [])}
+    figures |= {deduction["amount"] for deduction in rule.get("deductions", [])}
+    figures.add((rule.get("average_pension") or {}).get("amount"))
+    if (rule.get("credit") or {}).get("every") == "month":
+        figures.add(rule["credit"]["day"])
+    return {Decimal(str(figure)) for figure in figures if figure is not None}
+
+
+@pytest.mark.parametrize("key", sorted(_file()["regions"]))
+def test_every_figure_of_a_rule_is_in_one_of_its_quotes(key):
+    region = _file()["regions"][key]
+    quoted = {Decimal(n) for q in region["quotes"] for n in re.findall(r"\d+(?:\.\d+)?", q["text"])}
+    assert _figures(region["rule"]) <= quoted, _figures(region["rule"]) - quoted
 
 
 VALID_NATIONAL = """\
@@ -224,9 +283,12 @@ def _region(rule, area_codes='["010"]'):
     )
 
 
+SEEDS_HEADER = 'seeds:\n  "000": {file: 000_a.txt, title: An article}\n'
+
+
 def _load(tmp_path, text):
     path = tmp_path / "broken_regions.yaml"
-    path.write_text("year: 2025\nregions:\n" + VALID_NATIONAL + text, encoding="utf-8")
+    path.write_text("year: 2025\n" + SEEDS_HEADER + "regions:\n" + VALID_NATIONAL + text, encoding="utf-8")
     return load_regions(path)
 
 
@@ -278,8 +340,21 @@ def test_small_valid_file_loads(tmp_path):
             id="gap-in-tiers",
         ),
         pytest.param(
-            _region("form: pension_share\nperiod: month\nrate: \"2.5\""), ("pension_needs_average", "needs average_pension"),
-            id="pension-share-without-average",
+            _region("form: pension_share\nperiod: month\nrate: \"2.5\"\nabout: \"90\"\n"
+                    "average_pension: {amount: \"3700\", assumption: true, why: x}"),
+            ("pension_two_amounts", "either average_pension or about"),
+            id="pension-share-with-two-amounts",
+        ),
+        pytest.param(
+            _region("form: fixed\nperiod: month\namount: \"100\"").replace('sources: ["000"]', 'sources: ["001"]'),
+            ("unknown_seed", "source 001 is not among the seeds"),
+            id="source-not-among-the-seeds",
+        ),
+        pytest.param(
+            _region("form: fixed\nperiod: month\namount: \"100\"").replace(
+                '    area_codes', '    quotes: [{seed: "002", text: "x"}]\n    area_codes'),
+            ("quote_not_cited", "from seed 002, which the region's sources do not list"),
+            id="quote-from-an-uncited-seed",
         ),
         pytest.param(
             _region("form: fixed\nperiod: month\namount: \"100\"")

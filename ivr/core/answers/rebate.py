@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
+
 from ivr.core.accounts import Account
 from ivr.core.answers import AnswerKind, Ask, Context, Spoken, register
 from ivr.core.filling import Money, fill
@@ -21,6 +24,8 @@ class RebateAnswers(Model):
     age_tiered: Said("tier", "amount")
     age_tiered_yearly: Template("monthly", required=("tier", "amount"))
     pension_share: Template("pension", required=("rate", "amount"))
+    pension_share_about: Said("rate", "amount")
+    pension_share_rule: Said("rate")
     annual_lump_sum: Said("amount")
     own_pension_share: Said("rate")
     own_pension_amount: Said("amount")
@@ -38,6 +43,23 @@ class RebateAnswers(Model):
     who: str
     unknown_area: Template("code")
     national: Template("low", "pension", "amount", required=("high",))
+    # The words that mark an amount worked out from a percentage as an estimate ("estimate" and "about").
+    estimate: str
+    about: str
+
+    @model_validator(mode="after")
+    def _estimates_said_as_such(self):
+        # An amount worked out from a percentage is never exact, so every sentence that says one must say so.
+        for field in ESTIMATES:
+            text = getattr(self, field)
+            if self.estimate not in text or self.about not in text:
+                raise PydanticCustomError("estimate_words_missing", "an estimate not said as one",
+                                          {"at": [field], "estimate": self.estimate, "about": self.about})
+        return self
+
+
+# The templates whose amount is worked out from a percentage.
+ESTIMATES = ("pension_share", "pension_share_about", "own_pension_amount", "national")
 
 
 @register
@@ -98,17 +120,29 @@ def _form_words(script, q, rule) -> list[str]:
             return [fill(words.age_tiered_yearly, read, tier=tier, amount=Money(q.gross), monthly=Money(q.monthly))]
         return [fill(words.age_tiered, read, tier=tier, amount=Money(q.gross))]
     if q.form == "pension_share":
-        return [fill(words.pension_share, read,
-            rate=read.percent(q.rate), pension=Money(q.average_pension.amount), amount=Money(q.monthly)
-        )]
+        return [_pension_share_words(script, q, rule)]
     if q.form == "annual_lump_sum":
         return [fill(words.annual_lump_sum, read, amount=Money(q.gross))]
     if q.form == "own_pension_share":
         spoken = [words.own_pension_share.format(rate=read.percent(q.rate))]
         if q.gross is not None:
-            spoken.append(fill(words.own_pension_amount, read, amount=Money(q.gross)))
+            spoken.append(words.own_pension_amount.format(amount=read.amount(q.gross, alone=False)))
         return spoken
     return []
+
+
+def _pension_share_words(script, q, rule) -> str:
+    """A share of the average pension: an estimate from the average pension or the sources' approximate amount,
+    or the rate alone when the file has neither."""
+    words = script.answers.rebate
+    read = script.reader
+    rate = read.percent(q.rate)
+    if q.average_pension is not None:
+        pension = read.amount(q.average_pension.amount, alone=False)
+        return words.pension_share.format(rate=rate, pension=pension, amount=read.amount(q.monthly, alone=False))
+    if q.monthly is not None:
+        return words.pension_share_about.format(rate=rate, amount=read.amount(q.monthly, alone=False))
+    return words.pension_share_rule.format(rate=rate)
 
 
 def own(script, book: RegionBook, account: Account, today: dt.date) -> list[str]:
@@ -134,8 +168,8 @@ def unknown(script, book: RegionBook, code: str) -> list[str]:
         fill(words.national, read,
             low=read.percent(national.rule.rate_low),
             high=read.percent(national.rule.rate),
-            pension=Money(national.rule.average_pension.amount),
-            amount=Money(q.monthly),
+            pension=read.amount(national.rule.average_pension.amount, alone=False),
+            amount=read.amount(q.monthly, alone=False),
         ),
         words.who,
     ]
