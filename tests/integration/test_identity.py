@@ -161,3 +161,22 @@ def test_unlock_command_lifts_the_lock(app, caller, monkeypatch):
     c = at_id_prompt(caller)
     assert c.press("370102195802140051#") == [ASK_PASSWORD]
     assert c.press("777777#")[0] == "验证通过。"
+
+
+def test_the_wrong_key_count_starts_afresh_at_each_node(app, caller):
+    """Two wrong ID numbers, then a right one, then a mistyped password: the caller is asked again, not transferred.
+
+    A mistyped password (too short) is a wrong key at the password node; a wrong six-digit one is bounded by the
+    lockout instead and does not count as a wrong key at all.
+    """
+    script = app.extensions["ivr.versions"]().script
+    ask_id, ask_password = script.nodes["ask_id"], script.nodes["ask_password"]
+    c = at_id_prompt(caller)
+    assert c.press("110108195404120013#") == [ask_id.errors["checksum"]]
+    assert c.press("110108195404120013#") == [ask_id.errors["checksum"]]
+    assert c.press(BEIJING_72 + "#") == [ASK_PASSWORD]
+    heard = c.press("12#")
+    assert heard == [ask_password.errors["format"]] and c.dialled is None
+    assert c.gather is not None and c.gather["finishOnKey"] == "#"
+    # The next right password is still checked: the count of wrong passwords, not of wrong keys, decides the lock.
+    assert c.press("222222#")[0] == script.messages.verified

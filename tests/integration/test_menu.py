@@ -130,3 +130,17 @@ def test_every_gather_has_a_fallback_and_no_response_is_silent(caller):
         assert verbs[-1] in ("Redirect", "Dial", "Hangup")
         if "Gather" in verbs:
             assert verbs.index("Gather") == len(verbs) - 2 and verbs[-1] == "Redirect"
+
+
+def test_nine_in_the_main_menu_is_a_wrong_key_that_escalates_like_any_other(app, caller):
+    """9 goes back to the main menu everywhere else; in the main menu itself it is no option, so it counts."""
+    script = app.extensions["ivr.versions"]().script
+    messages, main = script.messages, script.nodes[script.settings.start]
+    wrong = main.nomatch or messages.nomatch
+    c = caller()
+    c.dial()
+    assert c.press("9") == [wrong[0], main.short]
+    assert c.press("9") == [wrong[1], main.prompt]
+    # The third wrong key in agent hours hands the caller to a person, as any other wrong key would.
+    assert c.press("9")[:2] == [messages.too_many_failures, messages.agent_connecting]
+    assert c.dialled is not None
