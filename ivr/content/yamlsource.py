@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -138,6 +138,19 @@ _TrueFalseLoader.add_implicit_resolver(
 )
 
 
+# PyYAML's pure-Python composer is most of what reading a file costs (about 0.2 s for prompts/ and data/), and the
+# same unchanged files are read again by every check, reload and start. The composed nodes are only ever read, never
+# changed, so one tree can serve every reading of the same text; files of an ordinary size only, to bound the memory.
+CACHED_CHARACTERS = 200_000
+
+
+def _compose(text: str, true_false_only: bool):
+    return yaml.compose(text, Loader=_TrueFalseLoader if true_false_only else _Loader)
+
+
+_composed = lru_cache(maxsize=32)(_compose)
+
+
 def _mark(node, file: str) -> Mark:
     return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -189,7 +202,7 @@ def parse(text: str, file: str, true_false_only: bool = False) -> Located:
         # PyYAML's scanner looks far ahead inside brackets, which costs about a second for a line of them.
         raise SourceError(_text_mark(text, brackets.start() + MAX_DEPTH, file), "too_deep", limit=MAX_DEPTH)
     try:
-        root = yaml.compose(text, Loader=_TrueFalseLoader if true_false_only else _Loader)
+        root = _composed(text, true_false_only) if len(text) <= CACHED_CHARACTERS else _compose(text, true_false_only)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
     except yaml.reader.ReaderError as exc:
