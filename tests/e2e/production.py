@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,12 +18,6 @@ PUBLIC = "https://hotline.example.org"
 # Long enough for the production checks (ivr.config): 64 hex characters, as `openssl rand -hex 32` makes.
 PASSWORD_KEY = "0123456789abcdef" * 4
 SECRET_KEY = "fedcba9876543210" * 4
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def production_env(**settings: str) -> dict:

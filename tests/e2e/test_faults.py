@@ -16,8 +16,8 @@ from twilio.request_validator import RequestValidator
 from ivr import create_app
 from ivr.tools.phone import Answer, InProcess, Phone
 from tests.conftest import TOKEN
-from tests.e2e.servers import Postgres, Redis
 from tests.integration.test_health import make_app, messages, said_prompt
+from tests.servers import Postgres, Redis
 
 ID_NUMBER, PASSWORD = "110101196106080024#", "111111#"
 FUZZ_REQUESTS = int(os.environ.get("IVR_FUZZ_REQUESTS", "20000"))

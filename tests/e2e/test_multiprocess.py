@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +13,12 @@ import requests
 
 from ivr.tools.phone import Answer, Phone, Request, Transport
 from tests.conftest import TOKEN
+from tests.servers import free_port
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "http://hotline.test"
 START_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Servers(Transport):

@@ -12,12 +12,12 @@ from tests.conftest import TOKEN
 from tests.e2e.production import (
     PUBLIC,
     Server,
-    free_port,
     gunicorn,
     production_env,
     stop,
     wait_healthy,
 )
+from tests.servers import free_port
 from tests.services import postgres_url  # noqa: F401  (fixture)
 
 CALLER_ID, PASSWORD = "310104194809300043", "333333"

@@ -10,7 +10,8 @@ import sys
 import pytest
 import requests
 
-from tests.e2e.production import ROOT, free_port, production_env, stop, wait_healthy
+from tests.e2e.production import ROOT, production_env, stop, wait_healthy
+from tests.servers import free_port
 
 IVR = [sys.executable, "-c", "from ivr.cli import main; main()"]
 # Each case: the settings changed from a complete production environment, and what the one line must name.

@@ -16,6 +16,7 @@ from ivr.content.version import load_hotline
 from ivr.storage.passwords import Passwords
 from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
+from tests.servers import Redis
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,53 +173,13 @@ def test_no_id_number_outside_the_accounts_table_or_in_redis(app):
     assert not [number for number in numbers if number in text or number[:17] in text]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of the test's own, on a free private port, with no persistence of its own: killed, it forgets."""
-
-    def __init__(self, folder: Path):
-        self.port = free_port()
-        self.folder = folder
-        self.process = None
-
-    def start(self) -> None:
-        import subprocess
-        import time
-
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis_library.Redis(port=self.port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis_library.ConnectionError:
-                time.sleep(0.05)
-        client.close()
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait()
-
-
 def test_a_redis_restart_loses_no_wrong_password(tmp_path, clock, request):
-    import shutil
-
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    own = OwnRedis(tmp_path)
+    # Redis without persistence of its own: what it held is gone after the kill, so the count must live elsewhere.
+    own = Redis(tmp_path, persistent=False)
     own.start()
     request.addfinalizer(own.kill)
     app = create_app({"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "IVR_PASSWORD_KEY": KEY,
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}", "REDIS_URL": f"redis://127.0.0.1:{own.port}/0"})
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}", "REDIS_URL": own.url})
     first = at_password(app, BEIJING_72)
     assert first.press("000000#") == [wrong(2)]
     assert first.press("000001#") == [wrong(1)]

@@ -12,6 +12,7 @@ import yaml
 from ivr.content.regions import load_regions
 from ivr.content.yamlsource import SourceError
 from ivr.core.regions import Tier, needs_age, quote
+from tests.services import absent
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "regions.yaml"
 AGES = (60, 69, 70, 74, 75, 90)
@@ -224,7 +225,7 @@ def test_only_the_national_example_has_an_average_pension(book):
 
 def _seed_text(seed: str) -> str:
     if not SEED_FOLDER.is_dir():
-        pytest.skip(f"the seed articles are not at {SEED_FOLDER} (set IVR_SEEDS)")
+        absent(f"the seed articles are not at {SEED_FOLDER} (set IVR_SEEDS)")
     return (SEED_FOLDER / _file()["seeds"][seed]["file"]).read_text(encoding="utf-8")
 
 

@@ -1,4 +1,5 @@
-"""A private PostgreSQL cluster and a private Redis, each in a temporary folder on its own port, that tests restart."""
+"""Free ports, and a private PostgreSQL cluster and a private Redis, each in a temporary folder on its own port,
+that tests kill and start again."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
+from tests.services import absent
 
 
 def free_port() -> int:
@@ -31,19 +32,13 @@ def _wait_for_port(port: int, seconds: float = 20.0) -> None:
     raise AssertionError(f"nothing listens on port {port}")
 
 
-def _missing(what: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI needs {what}")
-    pytest.skip(what)
-
-
 class Postgres:
     """initdb and pg_ctl on a temporary folder; run as the postgres user when the tests run as root."""
 
     def __init__(self, folder: Path):
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
         if not found:
-            _missing("PostgreSQL's server binaries (/usr/lib/postgresql/*/bin)")
+            absent("PostgreSQL's server binaries (/usr/lib/postgresql/*/bin)")
         self.bin = Path(found[-1]).parent
         self.folder = folder
         self.data = folder / "data"
@@ -81,14 +76,16 @@ class Postgres:
 
 
 class Redis:
-    """redis-server with an append-only file synced at every write, killed and started again by the test."""
+    """redis-server killed and started again by the test: with an append-only file synced at every write, or with
+    no persistence at all (persistent=False), so that a kill forgets everything it held."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, persistent: bool = True):
         self.binary = shutil.which("redis-server")
         if self.binary is None:
-            _missing("redis-server")
+            absent("redis-server")
         self.folder = folder
         self.port = free_port()
+        self.persistence = ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
         self.process: subprocess.Popen | None = None
 
     @property
@@ -98,7 +95,7 @@ class Redis:
     def start(self) -> Redis:
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+             *self.persistence, "--save", ""],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_for_port(self.port)
         return self
