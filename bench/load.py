@@ -22,7 +22,7 @@ from .menus import ENTRY_KEY
 # One call: the generated menu and back, balance after identifying, payment records and their next page,
 # the retiree's own rebate rule, then Twilio's status callback.
 PASSWORD = "111111#"
-SCRIPT = (ENTRY_KEY, "9", "1", "110101196106080024#", PASSWORD, "9", "2", "1", "9", "3")
+SCRIPT = (ENTRY_KEY, "9", "1", "110101196106080024#", PASSWORD, "9", "2", "6", "9", "3")
 
 
 @dataclass

@@ -9,12 +9,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 # The generated tree hangs under this key of the main menu; the scripted calls visit its root and come back.
-ENTRY_KEY = "4"
+# Its menus use the keys that mean nothing else: not the global * 0 9, nor the payments' paging keys 6 and 4, which
+# `ivr check` keeps to one meaning everywhere.
+ENTRY_KEY = "5"
 ROOT_NODE = "gen_0"
+OPTION_KEYS = "123578"
 
 
 def make_prompts(folder: Path, total_nodes: int) -> Path:
-    """Copy prompts/ into folder and grow the tree to total_nodes nodes with menus eight options wide."""
+    """Copy prompts/ into folder and grow the tree to total_nodes nodes, each menu as wide as OPTION_KEYS."""
     shutil.copytree(ROOT / "prompts", folder)
     menus = folder / "menus.yaml"
     base = yaml.safe_load(menus.read_text(encoding="utf-8"))["nodes"]
@@ -25,11 +28,12 @@ def make_prompts(folder: Path, total_nodes: int) -> Path:
     menus.write_text(text.replace(anchor, anchor + f'      "{ENTRY_KEY}": {ROOT_NODE}\n'), encoding="utf-8")
     nodes = {}
     for index in range(extra):
-        children = [child for child in range(index * 8 + 1, index * 8 + 9) if child < extra]
+        width = len(OPTION_KEYS)
+        children = [child for child in range(index * width + 1, (index + 1) * width + 1) if child < extra]
         name = f"gen_{index}"
         if children:
             nodes[name] = {"type": "menu", "prompt": f"menu {index}",
-                           "options": {str(key): f"gen_{child}" for key, child in enumerate(children, 1)}}
+                           "options": {key: f"gen_{child}" for key, child in zip(OPTION_KEYS, children)}}
         else:
             nodes[name] = {"type": "say", "text": f"leaf {index}", "next": "main"}
     (folder / "generated.yaml").write_text(yaml.safe_dump({"nodes": nodes}, allow_unicode=True), encoding="utf-8")

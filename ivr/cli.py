@@ -93,8 +93,35 @@ def serve(host: str, port: int, threads: int) -> None:
 def check(path: str | None, strict: bool) -> None:
     """Check prompts/ and data/ (under PATH, or the configured folders) and exit 1 on any error."""
     from ivr.content.checks import run
+    from ivr.tools.effort import check_warnings
 
-    sys.exit(run(path, strict, click.echo))
+    # The callers' paths are measured by playing them through the hotline, a tool above the content layer.
+    sys.exit(run(path, strict, click.echo, more=check_warnings))
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def effort(path: str | None, as_json: bool) -> None:
+    """Seconds of speech and keys on each path of settings.effort (PATH/prompts and PATH/data, or the configured
+    folders); exit 1 when a path, the main menu or the options are over their budget, 2 when the files have errors."""
+    import json
+
+    from ivr.content.checks import folders
+    from ivr.content.yamlsource import SourceError
+    from ivr.tools.effort import measure, render
+
+    try:
+        report = measure(*folders(path))
+    except (HotlineError, SourceError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in render(report):
+            click.echo(line)
+    sys.exit(0 if report.ok else 1)
 
 
 @main.command("map")
@@ -253,3 +280,8 @@ def twilio_status(ctx: click.Context, number: str | None) -> None:
         click.echo(f"{setup.number}{verdict}")
         click.echo(f"  voice:  {setup.voice_method or '-'} {setup.voice_url or '(none)'}")
         click.echo(f"  status: {setup.status_callback_method or '-'} {setup.status_callback or '(none)'}")
+
+
+# `python -m ivr.cli` runs the same command as the installed `ivr` script (without this it silently did nothing).
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ tries to load the file. An ID number in a message is always masked.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal, Protocol, Union
@@ -28,6 +29,9 @@ class Passwords(Protocol):
 
 
 Money = Annotated[Decimal, Field(ge=0)]
+
+# A telephone number in E.164 form, as Twilio gives the caller's number: + and up to fifteen digits.
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
 def _day(value):
@@ -55,6 +59,13 @@ def _month(value: str) -> str:
         dt.date.fromisoformat(f"{value}-01")
     except ValueError:
         raise PydanticCustomError("not_a_month", "not a month", {"value": value}) from None
+    return value
+
+
+def _mobile(value: str) -> str:
+    # The number itself is not repeated in the message: check output reaches the server's log.
+    if not E164.match(value):
+        raise PydanticCustomError("not_a_mobile", "not a telephone number in E.164 form", {})
     return value
 
 
@@ -125,6 +136,8 @@ class AccountModel(_Model):
     records: list[RecordModel] | None = None
     password: Annotated[str, Field(strict=True), AfterValidator(_digits)] | None = None
     password_hash: str | None = Field(default=None, strict=True, min_length=1)
+    # A caller from this number is asked whether they are this account's insured person instead of for the ID.
+    mobile: Annotated[str, Field(strict=True), AfterValidator(_mobile)] | None = None
 
     @model_validator(mode="after")
     def _one_password(self):
@@ -199,5 +212,6 @@ def _account(item: AccountModel, passwords: Passwords) -> Account:
         months_paid_before=item.months_paid_before,
         locked=item.locked,
         label=item.label,
+        mobile=item.mobile,
         records=tuple(sorted((_record(r) for r in item.records or []), key=lambda r: r.period, reverse=True)),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,20 +13,14 @@ from pydantic import BaseModel
 from ivr.content import menugraph
 from ivr.content.accounts import check_accounts
 from ivr.content.lines import check_lines
-from ivr.content.prompts import placeholders_in, validate
+from ivr.content.prompts import validate
 from ivr.content.regions import check_regions
+from ivr.content.speech import spoken_seconds
 from ivr.content.yamlsource import Located, SourceError, catalogue
 from ivr.core.regions import NATIONAL
 from ivr.core.script import ScriptModel
 
 VOICES = Path(__file__).resolve().parent / "voices.yaml"
-
-# A placeholder is filled with an amount, a date or a name, read out in about five syllables.
-PLACEHOLDER_SYLLABLES = 5
-# A comma or a full stop is a short pause in synthesised speech.
-PAUSE_SECONDS = 0.3
-_SYLLABLE = re.compile(r"[\u3400-\u9fff0-9*#]")
-_PAUSE = re.compile(r"[，。、；：！？,.;:!?]")
 
 
 @dataclass
@@ -89,7 +83,8 @@ def _ways_back(model: ScriptModel, located: Located) -> list[SourceError]:
     main_key = model.settings.keys.main
     problems = []
     for name, node in model.nodes.items():
-        if name == model.settings.start or not menugraph.is_menu(node):
+        # The registered caller's question leads on whichever key is pressed, and is asked once a call.
+        if name in (model.settings.start, model.settings.confirm) or not menugraph.is_menu(node):
             continue
         said = "".join(getattr(node, field, None) or "" for field in ("greeting", "prompt", "short", "after"))
         targets = {getattr(t, "go", t) for t in node.options.values()}
@@ -129,14 +124,6 @@ def _voice(model: ScriptModel, located: Located) -> list[SourceError]:
     return []
 
 
-def spoken_seconds(text: str, chars_per_second: float) -> float:
-    """A rough estimate of how long a sentence takes to say: syllables at the given pace plus pauses."""
-    names = placeholders_in(text) or frozenset()
-    bare = re.sub(r"\{[^{}]*\}", "", text)
-    syllables = len(_SYLLABLE.findall(bare)) + len(re.findall(r"[A-Za-z]+", bare)) + PLACEHOLDER_SYLLABLES * len(names)
-    return syllables / chars_per_second + PAUSE_SECONDS * len(_PAUSE.findall(bare))
-
-
 def _lengths(model: ScriptModel, located: Located) -> list[SourceError]:
     speech = model.settings.speech
     problems = []
@@ -144,7 +131,8 @@ def _lengths(model: ScriptModel, located: Located) -> list[SourceError]:
         if path[0] == "nodes" and path[-1] == "prompt":
             # A menu's first hearing is its greeting and its prompt together.
             text = (getattr(model.nodes[path[1]], "greeting", None) or "") + text
-        seconds = spoken_seconds(text, speech.chars_per_second)
+        # One pace for every estimate: the one `ivr effort` measures the callers' paths at.
+        seconds = spoken_seconds(text, model.settings.effort.chars_per_second)
         if seconds > speech.budget_seconds:
             problems.append(SourceError(located.mark(path), "too_long", warning=True, where=".".join(map(str, path)),
                                         seconds=round(seconds), budget=speech.budget_seconds))
@@ -191,9 +179,15 @@ def folders(path: str | None) -> tuple[Path, Path]:
     return Path(config["IVR_PROMPTS"]), Path(config["IVR_DATA"])
 
 
-def run(path: str | None, strict: bool, echo) -> int:
-    """Print every problem and the summary; the exit status is 1 when the check fails."""
-    report = check(*folders(path))
+def run(path: str | None, strict: bool, echo, more: Callable[[Path, Path], list[SourceError]] | None = None) -> int:
+    """Print every problem and the summary; the exit status is 1 when the check fails.
+
+    `more` adds the problems of outer layers (the callers' paths, measured by ivr.tools.effort) to files that have
+    no error of their own."""
+    prompts, data = folders(path)
+    report = check(prompts, data)
+    if more is not None and not report.errors:
+        report.problems += more(prompts, data)
     for problem in report.problems:
         echo(format_problem(problem))
     echo(summary(report))

@@ -63,6 +63,8 @@ class LineModel(_Model):
     numbers: Annotated[list[Annotated[str, Field(strict=True)]], Field(min_length=1)]
     region: str = Field(strict=True)
     agent: AgentModel
+    # Where a caller who forgot the service password can reset it, said in this order at the password prompt's help.
+    password_reset: Annotated[list[Literal["counter", "app", "agent"]], Field(min_length=1)] = ["counter"]
 
 
 class CallerAttemptsModel(_Model):
@@ -144,4 +146,5 @@ def _line(key: str, model: LineModel) -> Line:
         region=model.region,
         agent_number=model.agent.number,
         hours=None if hours is None else tuple(Period(p.days, p.start, p.end) for p in hours),
+        password_reset=tuple(dict.fromkeys(model.password_reset)),
     )

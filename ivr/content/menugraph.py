@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ivr.core import answers
 from ivr.core.script import (
     ACTIONS,
+    CALLER_ACTIONS,
     AnswerNode,
     Goto,
     InputNode,
@@ -21,7 +22,7 @@ class Edge:
     source: str
     target: str  # a node name or one of script.ACTIONS
     label: str  # the key pressed, or what makes the call move on
-    kind: str  # key, next, collect, identity, reprompt, global
+    kind: str  # key, next, collect, identity, reprompt, global, help, busy
 
 
 def edges(model: ScriptModel) -> list[Edge]:
@@ -30,25 +31,57 @@ def edges(model: ScriptModel) -> list[Edge]:
     for name, node in model.nodes.items():
         kind = answers.KINDS.get(node.answer) if isinstance(node, AnswerNode) else None
         for key, target in getattr(node, "options", {}).items():
-            found.append(Edge(name, _option_target(node, kind, target), key, "key"))
+            found.append(Edge(name, _option_target(model, node, kind, target), key, "key"))
         if isinstance(node, (InputNode, SayNode)) and node.next:
             found.append(Edge(name, node.next, "next", "next"))
-        if isinstance(node, InputNode) and node.collect == "password":
-            # The password step returns to the answer that asked for identity, or to the main menu.
-            found.append(Edge(name, model.settings.start, "verified", "next"))
+        if isinstance(node, InputNode):
+            found += _entry_edges(model, name, node)
         if isinstance(node, AnswerNode):
             for slot, target in node.collect.items():
                 found.append(Edge(name, target, slot, "collect"))
             if node.requires == "identity" or (kind is not None and kind.verified_caller):
-                found.append(Edge(name, model.settings.identify, "identity", "identity"))
+                found += _identity_edges(model, name)
+    if model.settings.agent_busy:
+        # Any menu's 0 may find the agent busy; the map draws that once, from the start.
+        found.append(Edge(model.settings.start, model.settings.agent_busy, "agent busy", "busy"))
     return found
 
 
-def _option_target(node, kind, target) -> str:
+def _entry_edges(model: ScriptModel, name: str, node: InputNode) -> list[Edge]:
+    """An entry's way out (* alone to its help menu) and, for the password, where a verified caller goes."""
+    found = []
+    if node.help:
+        found.append(Edge(name, node.help, "*", "help"))
+    if node.collect == "password":
+        # The password step returns to the answer that asked for identity, or to the main menu.
+        found.append(Edge(name, model.settings.start, "verified", "next"))
+    return found
+
+
+def _identity_edges(model: ScriptModel, name: str) -> list[Edge]:
+    """Where an answer that needs a verified caller sends one who is not yet."""
+    found = [Edge(name, model.settings.identify, "identity", "identity")]
+    if model.settings.confirm:
+        # A caller from a mobile registered on one account is asked first whether they are its insured person.
+        found.append(Edge(name, model.settings.confirm, "registered", "identity"))
+    return found
+
+
+def _option_target(model: ScriptModel, node, kind, target) -> str:
     """Where an option leads: its node or action, or the collect node an answer kind's own action asks again."""
     go = target.go if isinstance(target, Goto) else target
+    if go in CALLER_ACTIONS:
+        return _caller_target(model, go)
     slot = kind.actions.get(go) if kind is not None else None
     return node.collect.get(slot, go) if slot is not None else go
+
+
+def _caller_target(model: ScriptModel, action: str) -> str:
+    """Where the registered caller's answer leads: yes to the password (the ID node's next), no to the ID node."""
+    identify = model.nodes.get(model.settings.identify)
+    if action == "its_me" and isinstance(identify, InputNode) and identify.next:
+        return identify.next
+    return model.settings.identify
 
 
 def reachable(model: ScriptModel) -> set[str]:

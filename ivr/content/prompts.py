@@ -13,11 +13,13 @@ from ivr.core import answers
 from ivr.core.reading import Reader
 from ivr.core.script import (
     ACTIONS,
+    CALLER_ACTIONS,
     INPUT_ERRORS,
     SECTIONS,
     AnswerNode,
     Goto,
     InputNode,
+    MenuNode,
     SayNode,
     Script,
     ScriptModel,
@@ -112,6 +114,8 @@ def _check_references(model: ScriptModel, located: Located) -> list[SourceError]
     nodes = model.nodes
     problems = _missing(nodes, model.settings.start, ("settings", "start"), located)
     problems += _missing(nodes, model.settings.identify, ("settings", "identify"), located)
+    if model.settings.agent_busy is not None:
+        problems += _missing(nodes, model.settings.agent_busy, ("settings", "agent_busy"), located)
     problems += _converted_keys(located)
     global_keys = _global_keys(model, located, problems)
     for name, node in nodes.items():
@@ -120,9 +124,51 @@ def _check_references(model: ScriptModel, located: Located) -> list[SourceError]
         if isinstance(node, (InputNode, SayNode)) and node.next is not None:
             problems += _missing(nodes, node.next, ("nodes", name, "next"), located)
         if isinstance(node, InputNode):
-            problems += _check_input(name, node, located)
+            problems += _check_input(model, name, node, located)
         if isinstance(node, AnswerNode):
             problems += _check_answer(nodes, name, node, located)
+    return problems + _one_key_map(nodes, located) + _check_confirm(model, located)
+
+
+def _one_key_map(nodes: dict, located: Located) -> list[SourceError]:
+    """Each action has one key in every node, and a paging key means nothing else anywhere."""
+    return _actions_on_one_key(nodes, located) + _reserved_keys_kept(nodes, located)
+
+
+def _options(nodes: dict):
+    """Every option as (node name, key, the node or action it goes to)."""
+    for name, node in nodes.items():
+        for key, target in getattr(node, "options", {}).items():
+            yield name, key, target.go if isinstance(target, Goto) else target
+
+
+def _actions_on_one_key(nodes: dict, located: Located) -> list[SourceError]:
+    problems = []
+    first_key: dict[str, tuple[str, str]] = {}
+    for name, key, go in _options(nodes):
+        if go not in ACTIONS:
+            continue
+        first, owner = first_key.setdefault(go, (key, name))
+        if first != key:
+            path = ("nodes", name, "options", key)
+            problems.append(SourceError(located.key_mark(path), "action_key_differs", where=_where(path), action=go,
+                                        first=first, other=f"nodes.{owner}", key=key))
+    return problems
+
+
+def _reserved_keys_kept(nodes: dict, located: Located) -> list[SourceError]:
+    reserved = {action for kind in answers.KINDS.values() for action in kind.reserved_actions}
+    owners: dict[str, tuple[str, str]] = {}
+    for name, key, go in _options(nodes):
+        if go in reserved:
+            owners.setdefault(key, (go, name))
+    problems = []
+    for name, key, go in _options(nodes):
+        owner = owners.get(key)
+        if owner is not None and go != owner[0]:
+            path = ("nodes", name, "options", key)
+            problems.append(SourceError(located.key_mark(path), "reserved_key_elsewhere", where=_where(path), key=key,
+                                        action=owner[0], other=f"nodes.{owner[1]}"))
     return problems
 
 
@@ -166,8 +212,14 @@ def _check_option(nodes: dict, name: str, node, key: str, target, global_keys: d
     return problems
 
 
-def _check_input(name: str, node: InputNode, located: Located) -> list[SourceError]:
+def _check_input(model: ScriptModel, name: str, node: InputNode, located: Located) -> list[SourceError]:
     problems = []
+    if node.help is not None:
+        problems += _missing(model.nodes, node.help, ("nodes", name, "help"), located)
+    length = model.settings.password.length
+    if node.collect == "password" and node.ends_after not in (None, length):
+        problems.append(SourceError(located.mark(("nodes", name, "ends_after")), "ends_after_length",
+                                    where=f"nodes.{name}.ends_after", length=length, ends_after=node.ends_after))
     if node.next is None and node.collect != "password":
         problems.append(SourceError(located.mark(("nodes", name)), "input_needs_next", where=f"nodes.{name}"))
     for needed in INPUT_ERRORS[node.collect]:
@@ -195,6 +247,56 @@ def _check_answer(nodes: dict, name: str, node: AnswerNode, located: Located) ->
         if slot not in node.collect:
             problems.append(SourceError(located.mark(("nodes", name)), "answer_needs_collect", where=f"nodes.{name}",
                                         kind=kind.name, slot=slot))
+    return problems
+
+
+def _check_confirm(model: ScriptModel, located: Located) -> list[SourceError]:
+    """The question for callers from a registered mobile: a menu whose prompt says {id_tail}, whose yes leads to the
+    password after the ID node; it alone answers with its_me and not_me, and it alone may say {id_tail}."""
+    nodes, confirm = model.nodes, model.settings.confirm
+    if confirm is not None and confirm not in nodes:
+        return _missing(nodes, confirm, ("settings", "confirm"), located)
+    if confirm is not None and not isinstance(nodes[confirm], MenuNode):
+        return [SourceError(located.mark(("settings", "confirm")), "confirm_not_menu", target=confirm)]
+    problems = [problem for name, node in nodes.items() if name != confirm
+                for problem in _confirm_only(name, node, located)]
+    return problems if confirm is None else problems + _check_question(model, confirm, located)
+
+
+def _check_question(model: ScriptModel, confirm: str, located: Located) -> list[SourceError]:
+    """The menu settings.confirm names says the tail, answers both ways, and has a password to go on to."""
+    problems = []
+    node = model.nodes[confirm]
+    said = placeholders_in(node.prompt)
+    # Unbalanced braces (None) are told by the placeholder checks.
+    if said is not None and "id_tail" not in said:
+        problems.append(SourceError(located.mark(("nodes", confirm, "prompt")), "placeholder_not_said",
+                                    where=f"nodes.{confirm}.prompt", name="id_tail"))
+    answered = {target.go if isinstance(target, Goto) else target for target in node.options.values()}
+    for action in CALLER_ACTIONS:
+        if action not in answered:
+            problems.append(SourceError(located.mark(("nodes", confirm, "options")), "confirm_option_missing",
+                                        where=f"nodes.{confirm}.options", action=action))
+    identify = model.nodes.get(model.settings.identify)
+    if not (isinstance(identify, InputNode) and identify.collect == "id_number"):
+        problems.append(SourceError(located.mark(("settings", "identify")), "confirm_needs_id_input",
+                                    target=model.settings.identify))
+    return problems
+
+
+def _confirm_only(name: str, node, located: Located) -> list[SourceError]:
+    """What a node other than settings.confirm takes from it: the caller's answers and the ID's tail."""
+    problems = []
+    for key, target in getattr(node, "options", {}).items():
+        go = target.go if isinstance(target, Goto) else target
+        if go in CALLER_ACTIONS:
+            path = ("nodes", name, "options", key)
+            problems.append(SourceError(located.mark(path), "caller_action_here", where=_where(path), action=go))
+    for field_name in ("greeting", "prompt", "short"):
+        text = getattr(node, field_name, None) if isinstance(node, MenuNode) else None
+        if text and "id_tail" in (placeholders_in(text) or ()):
+            path = ("nodes", name, field_name)
+            problems.append(SourceError(located.mark(path), "id_tail_here", where=_where(path)))
     return problems
 
 

@@ -34,6 +34,9 @@ class Account:
     months_paid_before: int = 0
     locked: bool = False
     label: str = ""
+    # The mobile number registered on the account (E.164), as an accounts file gives it; the store keeps only its
+    # keyed hash, so an account read back from the database has None here.
+    mobile: str | None = None
     # None when the account was read without them (ivr.store reads them only for the payment records answer).
     records: tuple[Record, ...] | None = field(default=())
 

@@ -7,6 +7,8 @@ Gather (wait for keys), Dial (the human agent) or Hangup, so no caller is ever l
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from functools import cached_property
 
 from ivr.core import answers
 from ivr.core.answers import IDENTITY, Ask, Context, Spoken
@@ -14,10 +16,10 @@ from ivr.core.events import DialEnded, Event, Silence
 from ivr.core.hotline import Hotline
 from ivr.core.idnumber import check as check_id
 from ivr.core.idnumber import normalize as normalize_id
-from ivr.core.ports import Backend, Limit
+from ivr.core.ports import Backend, Limit, Registered
 from ivr.core.regions import normalise_area_code
 from ivr.core.replies import Dial, Gather, Hangup, Reply
-from ivr.core.script import AnswerNode, Goto, InputNode, MenuNode, SayNode
+from ivr.core.script import CALLER_ACTIONS, AnswerNode, Goto, InputNode, MenuNode, SayNode
 from ivr.core.state import State
 
 
@@ -47,7 +49,7 @@ class Engine:
         if isinstance(event, DialEnded):
             if event.answered:
                 return Reply((self.messages.agent_after_call,), Hangup(), state.node)
-            return self._main(state, now, [self.messages.agent_busy])
+            return self._agent_unanswered(state, now)
         if isinstance(node, InputNode):
             return self._input(state, node, event.digits, now)
         return self._choose(state, node, event.digits, now)
@@ -112,6 +114,10 @@ class Engine:
             return self._agent(state, now, says)
         if target == "goodbye":
             return Reply(tuple(says) + (self.messages.goodbye,), Hangup(), state.node)
+        if target == "back":
+            return self._back_to_entry(state, now, says)
+        if target in CALLER_ACTIONS:
+            return self._caller_answered(state, target, now, says)
         node = self.script.nodes[state.node]
         if isinstance(node, AnswerNode) and target in answers.KINDS[node.answer].actions:
             return self._act(state, node, target, now, says)
@@ -122,6 +128,13 @@ class Engine:
         if slot == "region" and value == "line":
             return self.hotline.lines.lines[state.line].region
         return value
+
+    def _back_to_entry(self, state: State, now: dt.datetime, says: list[str]) -> Reply:
+        """From an entry's help menu back to the entry the caller left; home when there is none to go back to."""
+        entry = state.slots.pop("entry", None)
+        if entry is None:
+            return self._main(state, now, says)
+        return self._enter(state, entry, now, says)
 
     def _main(self, state: State, now: dt.datetime, says: list[str]) -> Reply:
         state.slots = {}
@@ -151,7 +164,12 @@ class Engine:
     def _input(self, state: State, node: InputNode, digits: str, now: dt.datetime) -> Reply:
         keys = self.settings.keys
         if digits == keys.repeat:
-            return self._enter(state, state.node, now, [], full=True)
+            if node.help is None:
+                return self._enter(state, state.node, now, [], full=True)
+            # `*` alone cannot be part of an ID number or a password, so it is the entry's way out: a menu that
+            # goes back to the entry, home, or to an agent.
+            state.slots["entry"] = state.node
+            return self._enter(state, node.help, now, [])
         if digits == keys.agent:
             return self._agent(state, now, [])
         handler = getattr(self, f"_collect_{node.collect}")
@@ -181,7 +199,8 @@ class Engine:
         if attempt.outcome == "verified":
             state.verified, state.pending = state.pending, None
             target, state.return_to = state.return_to or self.settings.start, None
-            return self._enter(state, target, now, [self.messages.verified])
+            # An empty `verified` says nothing: the answer that follows shows the password was right.
+            return self._enter(state, target, now, [self.messages.verified] if self.messages.verified else [])
         if attempt.outcome == "locked":
             return self._locked(state, now)
         if attempt.outcome == "caller_locked":
@@ -210,16 +229,19 @@ class Engine:
         return self._enter(state, node.next, now, [])
 
     def _locked(self, state: State, now: dt.datetime) -> Reply:
-        return self._main(state, now, [self.messages.locked])
+        """The ID is locked: one sentence on how to unlock it, an agent while agents answer, then the main menu."""
+        return self._main(state, now, [self.messages.locked] + self._agent_offer(state, now, closed=[]))
 
     def _caller_locked(self, state: State, now: dt.datetime) -> Reply:
         """The calling number has tried too many passwords: say so, and where an agent can help, how to reach one."""
+        return self._main(state, now, [self.messages.caller_locked] + self._agent_offer(state, now))
+
+    def _agent_offer(self, state: State, now: dt.datetime, closed: list[str] | None = None) -> list[str]:
+        """How to reach an agent now, or (unless `closed` says otherwise) when agents next answer."""
         line = self.hotline.lines.lines[state.line]
         if line.agents_open(self.hotline.lines.local(now)):
-            then = self.messages.caller_locked_agent
-        else:
-            then = self.messages.agent_closed.format(hours=self._hours(line))
-        return self._main(state, now, [self.messages.caller_locked, then])
+            return [self.messages.agent_offer]
+        return self._closed(line, now) if closed is None else closed
 
     # Answers: the node's kind says what it needs and what it says; the engine fetches the one and speaks the other.
 
@@ -240,16 +262,51 @@ class Engine:
     def _say(self, state: State, name: str, node: AnswerNode, outcome: Spoken | Ask, now: dt.datetime, says: list[str]) -> Reply:
         if isinstance(outcome, Ask):
             return self._ask(state, name, node, outcome, now, says)
+        start = len(says)
         says.extend(outcome.sentences)
-        says.append(outcome.hint + self._fill(state, node.after))
-        return self._menu_gather(says, name)
+        facts = (start, len(says))
+        says.extend(outcome.notes)
+        says.append(outcome.hint + self._after(state, name, node))
+        return replace(self._menu_gather(says, name), answer=facts)
+
+    def _after(self, state: State, name: str, node: AnswerNode) -> str:
+        """The options after an answer: in full the first time in a call, then the short form where there is one."""
+        told = any(isinstance(self.script.nodes.get(heard), AnswerNode) for heard in state.heard)
+        if name not in state.heard:
+            state.heard.append(name)
+        return self._fill(state, node.after_short if told and node.after_short else node.after)
 
     def _ask(self, state: State, name: str, node: AnswerNode, ask: Ask, now: dt.datetime, says: list[str]) -> Reply:
         """Go and fetch what the answer needs; the node that collects it comes back to the answer."""
         if ask.slot == IDENTITY:
             state.return_to = name
-            return self._enter(state, self.settings.identify, now, says)
+            return self._enter(state, self._who_asks(state), now, says)
         return self._enter(state, node.collect[ask.slot], now, says)
+
+    # A caller from a registered mobile: asked once a call whether they are its insured person.
+
+    def _who_asks(self, state: State) -> str:
+        """The node that asks who the caller is: the registered caller's question, or else the ID number."""
+        confirm = self.settings.confirm
+        # Entering a menu records it in `heard`, so the stored state itself says whether the question was asked.
+        if confirm is None or confirm in state.heard or self._registration is None:
+            return self.settings.identify
+        return confirm
+
+    @cached_property
+    def _registration(self) -> Registered | None:
+        """The one account the calling number is registered on, looked up at most once a step."""
+        return self.backend.registered(self.caller) if self.caller else None
+
+    def _caller_answered(self, state: State, answer: str, now: dt.datetime, says: list[str]) -> Reply:
+        """Yes: on to the password of the registered account, exactly as after its ID number. No: the ID number."""
+        registered = self._registration if answer == "its_me" else None
+        if registered is None:
+            return self._enter(state, self.settings.identify, now, says)
+        if self.backend.is_locked(registered.reference):
+            return self._locked(state, now)
+        state.pending = registered.reference
+        return self._enter(state, self.script.nodes[self.settings.identify].next, now, says)
 
     def _context(self, state: State, node: AnswerNode, now: dt.datetime) -> Context:
         records = answers.KINDS[node.answer].records
@@ -265,10 +322,35 @@ class Engine:
         line = self.hotline.lines.lines[state.line]
         if line.agents_open(self.hotline.lines.local(now)):
             return Reply(tuple(says) + (self.messages.agent_connecting,), Dial(line.agent_number), state.node)
-        says.append(self.messages.agent_closed.format(hours=self._hours(line)))
+        says.extend(self._closed(line, now))
         if closed_then == "goodbye":
             return Reply(tuple(says) + (self.messages.goodbye,), Hangup(), state.node)
         return self._main(state, now, says)
+
+    def _agent_unanswered(self, state: State, now: dt.datetime) -> Reply:
+        """The agent's phone was busy or not answered: a choice of what next, never "call again" and a menu."""
+        if self.settings.agent_busy is None:
+            return self._main(state, now, [self.messages.agent_busy])
+        return self._enter(state, self.settings.agent_busy, now, [])
+
+    def _closed(self, line, now: dt.datetime) -> list[str]:
+        """Agents are not answering: their hours, and when they next start."""
+        says = [self.messages.agent_closed.format(hours=self._hours(line))]
+        opening = line.next_opening(self.hotline.lines.local(now))
+        if opening is not None:
+            says.append(self.messages.agent_next.format(when=self._when(opening, self.hotline.lines.local(now))))
+        return says
+
+    def _when(self, opening: dt.datetime, local_now: dt.datetime) -> str:
+        """The next opening as a caller says it: today, tomorrow or the day of the week, then the time of day."""
+        days = (opening.date() - local_now.date()).days
+        if days == 0:
+            day = self.messages.today
+        elif days == 1:
+            day = self.messages.tomorrow
+        else:
+            day = self.messages.weekday_names[opening.weekday()]
+        return day + self.read.clock(opening.hour, opening.minute)
 
     def _hours(self, line) -> str:
         if line.hours is None:
@@ -319,7 +401,7 @@ class Engine:
         return self._main(state, now, says)
 
     def _give_up(self, state: State, kind: str, now: dt.datetime) -> Reply:
-        says = [self.messages.too_many_failures]
+        says = [getattr(self.messages, f"too_many_{kind}")]
         if getattr(self.settings.after_limits, kind) == "agent":
             return self._agent(state, now, says, closed_then="goodbye")
         return Reply(tuple(says) + (self.messages.goodbye,), Hangup(), state.node)
@@ -331,17 +413,36 @@ class Engine:
         return Reply(tuple(says), Gather(self.settings.timeout.menu, "", 1), node)
 
     def _input_gather(self, says: list[str], node: str) -> Reply:
-        return Reply(tuple(says), Gather(self.settings.timeout.input, "#", None), node)
+        # An entry of known length ends by itself at its last key, so the caller need not key # (nor hear about it);
+        # # still ends a shorter entry, which is then told what is wrong with it.
+        ends_after = getattr(self.script.nodes[node], "ends_after", None)
+        return Reply(tuple(says), Gather(self.settings.timeout.input, "#", ends_after), node)
 
     def _fill(self, state: State, template: str, **values) -> str:
         lines = self.hotline.lines
         regions = self.hotline.regions
+        line = lines.lines[state.line]
         context = {
-            "line_region": regions.get(lines.lines[state.line].region).name,
+            "line_region": regions.get(line.region).name,
             "region": regions.get(state.slots["region"]).name if "region" in state.slots else "",
+            "password_reset": self._password_reset(line),
         }
+        if state.node == self.settings.confirm:
+            context["id_tail"] = self._id_tail()
         context.update(values)
         return template.format_map(context)
+
+    def _password_reset(self, line) -> str:
+        """How this line's callers reset a forgotten password: its ways, in the line's order, as one sentence."""
+        ways = self.messages.password_reset_ways
+        joined = self.messages.password_reset_or.join(getattr(ways, way) for way in line.password_reset)
+        return self.messages.password_reset.format(ways=joined)
+
+    def _id_tail(self) -> str:
+        # Should the number's registration end while the question is asked (the accounts loaded again), a repeat of
+        # it names no tail, and either answer leads to the ID number.
+        registered = self._registration
+        return self.read.id_tail(registered.id_tail) if registered is not None else ""
 
     def _today(self, now: dt.datetime) -> dt.date:
         return self.hotline.lines.local(now).date()

@@ -33,9 +33,27 @@ class Line:
     region: str
     agent_number: str
     hours: tuple[Period, ...] | None  # None means around the clock
+    # Where a caller who forgot the service password can reset it, in the order they are told: counter, app, agent.
+    password_reset: tuple[str, ...] = ("counter",)
 
     def agents_open(self, moment: dt.datetime) -> bool:
         return self.hours is None or any(period.covers(moment) for period in self.hours)
+
+    def next_opening(self, moment: dt.datetime) -> dt.datetime | None:
+        """When agents next start answering after `moment` (local time); None around the clock or never."""
+        if self.hours is None:
+            return None
+        for days_ahead in range(8):
+            day = moment.date() + dt.timedelta(days=days_ahead)
+            starts = sorted(
+                dt.datetime.combine(day, period.start, moment.tzinfo)
+                for period in self.hours
+                if day.weekday() in DAY_SETS[period.days]
+            )
+            later = [start for start in starts if start > moment]
+            if later:
+                return later[0]
+        return None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,15 @@ class Attempt:
     remaining: int = 0
 
 
+@dataclass(frozen=True)
+class Registered:
+    """The one account a calling number is registered on: its reference, and the ID number's last four characters,
+    the only thing about it the hotline says before the password."""
+
+    reference: str
+    id_tail: str
+
+
 class Backend(Protocol):
     """What the engine needs from storage; ivr.storage.store.Store provides it.
 
@@ -39,6 +48,11 @@ class Backend(Protocol):
 
     def reference(self, id_number: str) -> str: ...
     def account(self, reference: str, records: bool = True) -> Account | None: ...
+    def registered(self, caller: str) -> Registered | None:
+        """The account the calling number is registered on; None for an unknown or empty number, and for a number
+        registered on several accounts, so that nothing is said about any of them."""
+        ...
+
     def is_locked(self, reference: str) -> bool: ...
     def attempt_password(self, reference: str, keys: str, caller: str, now: dt.datetime,
                          limit: Limit, caller_limit: Limit | None) -> Attempt: ...

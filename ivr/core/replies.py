@@ -27,3 +27,6 @@ class Reply:
     says: tuple[str, ...]
     then: Gather | Dial | Hangup
     node: str
+    # For an answer: where its facts stand in `says`, as (index of the first, index after the last). The answer's
+    # notes follow them, and the options (the kind's hint and the node's `after`) are always the last sentence.
+    answer: tuple[int, int] | None = None

@@ -16,15 +16,20 @@ from ivr.core.reading import Reader
 from ivr.core.templates import Model, Said, Template
 
 # Targets a menu option may name besides a node, whatever the node; answer kinds add their own (payments' paging).
-GLOBAL_ACTIONS = ("repeat", "main", "agent", "goodbye")
+# `back` returns from an entry prompt's help menu to the entry the caller left (ID number, password...).
+GLOBAL_ACTIONS = ("repeat", "main", "agent", "goodbye", "back")
+# The answers to the node that asks a caller from a registered mobile whether they are that account's insured person
+# (settings.confirm): yes goes on to the password, no to the ID number. Only that node may use them.
+CALLER_ACTIONS = ("its_me", "not_me")
 SECTIONS = ("settings", "nodes", "messages", "answers", "reading")
 
 
 class _Actions(Set):
-    """Every action an option may name: the global ones, then those of each registered answer kind, as they are now."""
+    """Every action an option may name: the global ones, the registered caller's answers, then those of each registered
+    answer kind, as they are now."""
 
     def _all(self) -> list[str]:
-        return list(GLOBAL_ACTIONS) + answer_kinds.all_actions()
+        return list(GLOBAL_ACTIONS) + list(CALLER_ACTIONS) + answer_kinds.all_actions()
 
     def __iter__(self):
         return iter(self._all())
@@ -67,8 +72,57 @@ class PasswordPolicy(Model):
 
 
 class Speech(Model):
-    chars_per_second: float = Field(default=4.0, gt=0, le=20)
     budget_seconds: int = Field(default=25, ge=1, le=600)
+
+
+class EffortBudgets(Model):
+    # Seconds of the first thing a caller hears: the greeting and the main menu.
+    main_menu: float = Field(default=9, gt=0, le=600)
+    # Seconds from the end of an answer's facts to its options: the notes said in between.
+    options: float = Field(default=2, ge=0, le=600)
+
+
+class EffortPath(Model):
+    """One way through the menus, measured by `ivr effort`: the keys a caller presses from the start of a call."""
+
+    name: str = Field(min_length=1)
+    # The number dialled (Twilio's To) and, where it matters, the caller's own number (From).
+    call: str = Field(min_length=1)
+    from_: str = Field(default="", alias="from")
+    # What the caller keys at each prompt in turn, with the # that ends an entry.
+    keys: list[str] = Field(min_length=1)
+    # True: the caller keys as soon as each prompt starts, hearing none of it (a caller who knows the menus).
+    type_ahead: bool = False
+    # Where the path ends: with the answer's first sentence of facts (`first_fact`: the balance is heard once its
+    # amount is said) or with all of them (`facts`: a page of payment records, a region's whole rule).
+    until: Literal["first_fact", "facts"] = "facts"
+    budget: float = Field(gt=0, le=600)
+
+    @field_validator("keys")
+    @classmethod
+    def _phone_keys(cls, keys: list[str]) -> list[str]:
+        for index, pressed in enumerate(keys):
+            if not pressed or pressed.strip("0123456789*#"):
+                raise PydanticCustomError("not_phone_keys", "not phone keys", {"at": [index], "value": pressed})
+        return keys
+
+
+class Effort(Model):
+    # How fast the voice speaks, in Chinese characters a second, and how long a caller takes to press one key.
+    chars_per_second: float = Field(default=4.5, gt=0, le=20)
+    key_seconds: float = Field(default=0.6, ge=0, le=10)
+    budgets: EffortBudgets = EffortBudgets()
+    paths: list[EffortPath] = []
+
+    @field_validator("paths")
+    @classmethod
+    def _names_once(cls, paths: list[EffortPath]) -> list[EffortPath]:
+        seen = set()
+        for index, path in enumerate(paths):
+            if path.name in seen:
+                raise PydanticCustomError("path_twice", "two paths of one name", {"at": [index, "name"], "name": path.name})
+            seen.add(path.name)
+        return paths
 
 
 class Settings(Model):
@@ -76,6 +130,12 @@ class Settings(Model):
     voice: str
     start: str
     identify: str
+    # The menu a caller reaches when the agent's phone is busy or not answered (a choice, never a dead end); without
+    # one the caller hears messages.agent_busy and the main menu.
+    agent_busy: str | None = None
+    # The menu that asks a caller from a registered mobile whether they are its insured person; without it, every
+    # caller is asked for the ID number.
+    confirm: str | None = None
     timeout: Timeouts
     limits: Limits
     after_limits: AfterLimits
@@ -83,6 +143,7 @@ class Settings(Model):
     password: PasswordPolicy
     page_size: int = Field(ge=1, le=12)
     speech: Speech = Speech()
+    effort: Effort = Effort()
 
 
 def _key_text(value):
@@ -98,7 +159,11 @@ class Goto(Model):
 
 
 Option = Union[str, Goto]
-NODE_PROMPT = ("line_region", "region")
+# What any node's sentences may name: the line's region, the region chosen, and where the line resets passwords.
+NODE_PROMPT = ("line_region", "region", "password_reset")
+# What a menu may say besides: {id_tail}, the last characters of the registered caller's ID number, which the content
+# checks allow only in the node settings.confirm names.
+MENU_PROMPT = (*NODE_PROMPT, "id_tail")
 
 
 class _Node(Model):
@@ -123,9 +188,9 @@ def _options_validator(cls, value):
 
 class MenuNode(_Node):
     type: Literal["menu"]
-    greeting: Template(*NODE_PROMPT) | None = None
-    prompt: Template(*NODE_PROMPT)
-    short: Template(*NODE_PROMPT) | None = None
+    greeting: Template(*MENU_PROMPT) | None = None
+    prompt: Template(*MENU_PROMPT)
+    short: Template(*MENU_PROMPT) | None = None
     options: dict[str, Option]
 
     _keys = field_validator("options", mode="before")(_options_validator)
@@ -136,6 +201,11 @@ class InputNode(_Node):
     collect: Literal["id_number", "password", "area_code", "age"]
     prompt: Template(*NODE_PROMPT)
     next: str | None = None
+    # The menu `*` keyed alone leads to: the entry's one way back, to an agent, or (for the password) how to reset it.
+    # `*` alone is never part of an ID number (X is its last key) nor of a password (digits only).
+    help: str | None = None
+    # The number of keys after which the entry ends without # (an ID number's 18, the password's length).
+    ends_after: int | None = Field(default=None, ge=1, le=40)
     errors: dict[str, Template("count", "remaining", *NODE_PROMPT)] = {}
 
 
@@ -146,6 +216,8 @@ class AnswerNode(_Node):
     requires: Literal["identity"] | None = None
     collect: dict[Literal["region", "age"], str] = {}
     after: Template(*NODE_PROMPT)
+    # The options said after later answers in the same call, once the caller has heard the keys in full; optional.
+    after_short: Template(*NODE_PROMPT) | None = None
     options: dict[str, Option] = {}
 
     _keys = field_validator("options", mode="before")(_options_validator)
@@ -174,25 +246,40 @@ class Days(Model):
     weekends: str
 
 
+class ResetWays(Model):
+    counter: str
+    app: str
+    agent: str
+
+
 class Messages(Model):
     verified: str
     locked: str
     caller_locked: str
-    caller_locked_agent: str
+    agent_offer: str
+    password_reset: Said("ways")
+    password_reset_ways: ResetWays
+    password_reset_or: str
     noinput: list[str] = Field(min_length=1)
     nomatch: list[str] = Field(min_length=1)
     last_page: str
     first_page: str
     agent_connecting: str
     agent_closed: Said("hours")
+    agent_next: Said("when")
     agent_busy: str
     agent_after_call: str
     hours_period: Template("days", required=("hours",))
     hours_separator: str
     hours_always: str
     days: Days
+    # The next opening: today, tomorrow, or the day of the week (Monday first).
+    today: str
+    tomorrow: str
+    weekday_names: list[str] = Field(min_length=7, max_length=7)
     goodbye: str
-    too_many_failures: str
+    too_many_noinput: str
+    too_many_nomatch: str
     apology: str
     outage: str
     outage_closed: str

@@ -16,7 +16,8 @@ class StateError(Exception):
 # never the number itself, so that stored call state names nobody.
 REFERENCE = re.compile(r"^[0-9a-f]{64}$")
 
-SLOT_TYPES = {"region": str, "code": str, "age": int, "own": bool, "page": int}
+# `entry`: the entry prompt a caller left for its help menu; `told`: the rebate's who-qualifies note was said.
+SLOT_TYPES = {"region": str, "code": str, "age": int, "own": bool, "page": int, "entry": str, "told": bool}
 
 
 @dataclass
@@ -93,4 +94,6 @@ def _check_slots(state: State, hotline: Hotline) -> str:
             return f"slot {key!r} is not valid"
     if "region" in state.slots and state.slots["region"] not in hotline.regions.regions:
         return "the slot region names no region"
+    if "entry" in state.slots and state.slots["entry"] not in hotline.script.nodes:
+        return "the slot entry names no node"
     return ""

@@ -65,8 +65,16 @@ class Database:
         if conn is None:
             with self.engine.connect() as conn:
                 yield conn
-        else:
+            return
+        try:
             yield conn
+        except Exception:
+            # A failed read leaves the held connection's transaction unusable (the connection too, if the database
+            # went away); ended here, the step's later queries, such as its record, find the database as it is now.
+            # Inside a write, the write's own transaction ends it.
+            if not self._held.get().writing:
+                conn.rollback()
+            raise
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:

@@ -42,6 +42,10 @@ accounts = Table(
     # the ID number; calls find their account by it.
     Column("id_hash", String(64)),
     Index("ix_accounts_id_hash", "id_hash", unique=True),
+    # The keyed hash of the mobile number registered on the account (never the number); several accounts may share
+    # one, and a caller from a number shared that way is asked for the ID number.
+    Column("mobile_hash", String(64)),
+    Index("ix_accounts_mobile_hash", "mobile_hash"),
 )
 
 records = Table(

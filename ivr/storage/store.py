@@ -32,7 +32,7 @@ from sqlalchemy import exc as sql_errors
 from sqlalchemy.engine import Engine
 
 from ivr.core.accounts import Account, Record
-from ivr.core.ports import Attempt, Limit
+from ivr.core.ports import Attempt, Limit, Registered
 from ivr.storage import migrate
 from ivr.storage.call_state import RedisCallStates, SqlCallStates
 from ivr.storage.database import Database
@@ -58,6 +58,8 @@ DOWN = (
 # The queries of every call's steps, built once: building a statement costs more than running it on SQLite.
 ACCOUNT = select(accounts).where(accounts.c.id_number == bindparam("id_number"))
 ACCOUNT_BY_HASH = select(accounts).where(accounts.c.id_hash == bindparam("id_hash"))
+# Two rows are enough to tell a number registered on one account from one shared by several.
+REGISTERED = select(accounts.c.id_hash, accounts.c.id_number).where(accounts.c.mobile_hash == bindparam("mobile_hash")).limit(2)
 RECORDS = select(records).where(records.c.id_number == bindparam("id_number")).order_by(records.c.period.desc())
 # What a reference looks like: an HMAC-SHA256 in hex.
 REFERENCE = re.compile(r"^[0-9a-f]{64}$")
@@ -241,6 +243,7 @@ class Store:
                 pension_fen=_fen(account.pension),
                 months_paid_before=account.months_paid_before,
                 label=account.label,
+                mobile_hash=self._mobile_reference(account.mobile) if account.mobile else None,
             ))
             if account.records:
                 conn.execute(insert(records), [
@@ -261,6 +264,23 @@ class Store:
         if self.passwords is None:
             raise RuntimeError("this store was opened without the password key")
         return self.passwords.reference("id", id_number)
+
+    def _mobile_reference(self, number: str) -> str:
+        """The keyed hash that stands for a registered mobile number: the number itself is never stored."""
+        if self.passwords is None:
+            raise RuntimeError("this store was opened without the password key")
+        return self.passwords.reference("mobile", number)
+
+    @guarded
+    def registered(self, caller: str) -> Registered | None:
+        """The account the calling number is registered on, unless there is none or several (ivr.core.ports)."""
+        if not caller or self.passwords is None:
+            return None
+        with self.db.reading() as conn:
+            rows = conn.execute(REGISTERED, {"mobile_hash": self._mobile_reference(caller)}).all()
+        if len(rows) != 1:
+            return None
+        return Registered(reference=rows[0].id_hash, id_tail=rows[0].id_number[-4:])
 
     def _reference(self, who: str) -> str:
         """who's reference: who is one already (what calls keep), or an ID number (what operators type)."""

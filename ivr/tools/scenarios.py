@@ -13,7 +13,7 @@ from typing import Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ivr.content.yamlsource import SourceError, catalogue, read
-from ivr.tools.phone import ANSWERED, CallOver, NotListening, NotTransferring, Phone, Turn
+from ivr.tools.phone import ANSWERED, DEFAULT_FROM, CallOver, NotListening, NotTransferring, Phone, Turn
 
 BASE = "http://scenario.invalid"
 
@@ -52,6 +52,7 @@ Step = Union[Press, Silence, AgentEnds, Hear, NotHear, Ends]
 class Scenario(_Model):
     name: str
     call: str = Field(description="the number called (To)")
+    caller: str = Field(default=DEFAULT_FROM, description="the number calling (From), such as a registered mobile")
     at: dt.datetime | None = None
     steps: list[Step] = Field(min_length=1)
 
@@ -119,7 +120,7 @@ def play(app, token: str, file: str, scenario: Scenario) -> Outcome:
     at = scenario.at or dt.datetime.fromisoformat(DEFAULT_AT)
     zone = app.extensions["ivr.versions"]().lines.timezone
     clock.now = at if at.tzinfo else at.replace(tzinfo=zone)
-    phone = Phone(app.test_client(), token, scenario.call, base=BASE)
+    phone = Phone(app.test_client(), token, scenario.call, from_=scenario.caller, base=BASE)
     outcome.transcript = phone.turns
     phone.dial()
     words = catalogue()

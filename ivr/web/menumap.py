@@ -60,7 +60,7 @@ def graph(hotline: Hotline) -> graphviz.Digraph:
             target = f"{edge.source}->{edge.target}"
             used.add(target)
             dot.node(target, edge.target, shape="ellipse", style="filled", fillcolor="#eeeeee", fontsize="9")
-        style = {"key": "solid", "next": "bold", "collect": "dashed", "identity": "dotted"}[edge.kind]
+        style = {"key": "solid", "next": "bold", "collect": "dashed", "identity": "dotted", "help": "dashed", "busy": "dotted"}[edge.kind]
         dot.edge(edge.source, target, label=edge.label, style=style)
     # Re-prompts: silence and wrong keys repeat the node until the limits, then goodbye or the agent.
     limits, after = settings.limits, settings.after_limits

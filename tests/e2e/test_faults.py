@@ -145,7 +145,7 @@ def test_postgres_restarted_mid_call_the_caller_hears_the_apology_then_goes_on(p
         assert said_prompt(app, "ask_id") in call.said
         call.press(ID_NUMBER)
         call.press(PASSWORD)
-        assert "余额" in call.said
+        assert "一千二百三十四元五角六分" in call.said
     finally:
         if app is not None:
             app.extensions["ivr.store"].close()

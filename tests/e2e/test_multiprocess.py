@@ -13,6 +13,7 @@ import requests
 
 from ivr.tools.phone import Answer, Phone, Request, Transport
 from tests.conftest import TOKEN
+from tests.prompts import MESSAGES, PAYMENTS
 from tests.servers import free_port
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
@@ -91,10 +92,10 @@ def test_one_call_alternates_between_the_servers_and_completes(servers):
     call.press("1")
     call.press("110101196106080024#")
     call.press("111111#")
-    assert "余额" in call.said
+    assert "一千二百三十四元五角六分" in call.said
     call.press("9")
     call.press("2")
-    assert "缴费" in call.said
+    assert PAYMENTS.total.format(years="二十五", months="九") in call.said
     assert call.post("/voice/status", call.params(CallStatus="completed", CallDuration="60")).status_code == 204
     assert set(route.used) == set(servers)
     assert route.used[::2] != route.used[1::2]
@@ -108,12 +109,12 @@ def test_a_lockout_made_through_one_server_is_enforced_by_the_other(servers):
     call.press("310104194809300043#")
     for _ in range(3):
         call.press("000000#")
-    assert "锁定" in call.said
+    assert MESSAGES.locked in call.said
     other, route = caller([second])
     other.dial()
     other.press("1")
     other.press("310104194809300043#")
-    assert "锁定" in other.said
+    assert MESSAGES.locked in other.said
     assert set(route.used) == {second}
 
 
@@ -127,5 +128,5 @@ def test_a_server_killed_mid_call_leaves_the_call_to_the_other(servers):
     servers[first].wait(timeout=20)
     route.ports = [second]
     call.press("222222#")
-    assert "余额" in call.said
+    assert "一千零四元零六分" in call.said
     assert route.used == [first, first, first, second]

@@ -1,47 +1,45 @@
 """Key 0 reaches a person during the line's agent hours and tells the hours outside them."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from ivr.content.prompts import load_script
 from tests.conftest import BEIJING
+from tests.prompts import AGENT_BUSY, BEIJING_HOURS, MAIN, MESSAGES, READ, hours, next_opening
 
-SCRIPT = load_script(Path(__file__).resolve().parents[2] / "prompts")
-MESSAGES, READ = SCRIPT.messages, SCRIPT.reader
-MAIN_SHORT = "余额请按1，缴费记录请按2，返钱标准请按3，人工服务请按0。"
-# Beijing's agents answer on weekdays 8:00-12:00 and 14:30-17:30 (data/lines.yaml); the days are named once.
-BEIJING_HOURS = MESSAGES.agent_closed.format(hours=MESSAGES.hours_separator.join([
-    MESSAGES.hours_period.format(days=MESSAGES.days.weekdays, hours=READ.clock_range((8, 0), (12, 0))),
-    MESSAGES.hours_period.format(days="", hours=READ.clock_range((14, 30), (17, 30))),
-]))
+MONDAY, FRIDAY, SATURDAY, SUNDAY = 23, 27, 28, 22  # days of November 2026
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=BEIJING)
 
 
 @pytest.mark.parametrize("when", [
-    dt.datetime(2026, 11, 23, 8, 0, tzinfo=BEIJING),
-    dt.datetime(2026, 11, 23, 11, 59, tzinfo=BEIJING),
-    dt.datetime(2026, 11, 27, 15, 0, tzinfo=BEIJING),  # Friday afternoon
+    at(MONDAY, 8),
+    at(MONDAY, 11, 59),
+    at(FRIDAY, 15),
 ])
 def test_zero_dials_the_agent_in_hours(caller, clock, when):
     clock.now = when
     c = caller()
     c.dial()
-    assert c.press("0") == ["正在为您转接人工服务，请稍候。"]
+    assert c.press("0") == [MESSAGES.agent_connecting]
     assert c.dialled == "+861065550100"
 
 
-@pytest.mark.parametrize("when", [
-    dt.datetime(2026, 11, 23, 12, 0, tzinfo=BEIJING),  # lunch break
-    dt.datetime(2026, 11, 23, 7, 59, tzinfo=BEIJING),
-    dt.datetime(2026, 11, 23, 17, 30, tzinfo=BEIJING),
-    dt.datetime(2026, 11, 22, 10, 0, tzinfo=BEIJING),  # Sunday
+@pytest.mark.parametrize("when, opens", [
+    (at(MONDAY, 12), next_opening("today", 14, 30)),  # lunch break
+    (at(MONDAY, 7, 59), next_opening("today", 8)),
+    (at(MONDAY, 17, 30), next_opening("tomorrow", 8)),
+    (at(SUNDAY, 10), next_opening("tomorrow", 8)),
+    (at(FRIDAY, 20), next_opening(0, 8)),  # Monday, named by its day
+    (at(SATURDAY, 10), next_opening(0, 8)),
 ])
-def test_zero_out_of_hours_says_the_hours_and_returns_to_the_menu(caller, clock, when):
+def test_zero_out_of_hours_says_the_hours_and_the_next_opening_and_returns_to_the_menu(caller, clock, when, opens):
     clock.now = when
     c = caller()
     c.dial()
-    assert c.press("0") == [BEIJING_HOURS, MAIN_SHORT]
+    assert c.press("0") == [BEIJING_HOURS, opens, MAIN.short]
     assert c.dialled is None and not c.hung_up
 
 
@@ -56,41 +54,56 @@ def test_an_afternoon_period_names_the_afternoon_once(caller, clock):
 
 
 def test_hours_around_the_clock_and_daily_hours_are_read(caller, clock):
-    clock.now = dt.datetime(2026, 11, 22, 3, 0, tzinfo=BEIJING)
+    clock.now = at(SUNDAY, 3)
     shanghai = caller(to="+862112393")
     shanghai.dial()
-    assert shanghai.press("0") == ["正在为您转接人工服务，请稍候。"]
+    assert shanghai.press("0") == [MESSAGES.agent_connecting]
     assert shanghai.dialled == "+862165550100"
     shenzhen = caller(to="+8675512393")
     shenzhen.dial()
-    assert shenzhen.press("0")[0] == "现在是人工服务的休息时间。人工服务时间是每天上午九点到下午六点。"
+    assert shenzhen.press("0")[:2] == [hours(("daily", (9, 0), (18, 0))), next_opening("today", 9)]
 
 
 def test_zero_works_inside_answers_and_inputs(caller):
     c = caller()
     c.dial()
     c.press("1")
-    assert c.press("0#") == ["正在为您转接人工服务，请稍候。"]
+    assert c.press("0#") == [MESSAGES.agent_connecting]
     c = caller()
     c.dial()
     c.press("3")
     c.press("1")
     c.press("70#")
-    assert c.press("0") == ["正在为您转接人工服务，请稍候。"]
+    assert c.press("0") == [MESSAGES.agent_connecting]
 
 
 def test_after_the_agent_hangs_up_the_call_ends_politely(caller):
     c = caller()
     c.dial()
     c.press("0")
-    assert c.transfer_ends("completed") == ["感谢您的来电，再见。"]
+    assert c.transfer_ends("completed") == [MESSAGES.agent_after_call]
     assert c.hung_up
 
 
 @pytest.mark.parametrize("status", ["busy", "no-answer", "failed"])
-def test_an_unanswered_transfer_returns_to_the_menu(caller, status):
+def test_an_unanswered_transfer_offers_a_choice_not_a_contradiction(caller, status):
+    """A busy agent is no reason to tell the caller to call again and then read the menu: they choose what next."""
     c = caller()
     c.dial()
     c.press("0")
-    assert c.transfer_ends(status) == ["对不起，人工坐席正忙，请稍后再拨。", MAIN_SHORT]
-    assert not c.hung_up
+    heard = c.transfer_ends(status)
+    assert heard == [AGENT_BUSY]
+    assert MESSAGES.agent_busy not in heard and MAIN.short not in heard
+    assert not c.hung_up and c.gather is not None
+
+
+def test_after_a_busy_agent_zero_tries_again_and_nine_goes_home(caller):
+    c = caller()
+    c.dial()
+    c.press("0")
+    c.transfer_ends("busy")
+    assert c.press("*") == [AGENT_BUSY]
+    assert c.press("0") == [MESSAGES.agent_connecting]
+    assert c.dialled == "+861065550100"
+    c.transfer_ends("no-answer")
+    assert c.press("9") == [MAIN.short]

@@ -6,9 +6,9 @@ import logging
 import pytest
 
 from ivr.storage.store import Store
+from tests.prompts import ASK_ID, MAIN, MESSAGES, rebate_where, silence, wrong_key
 
-MAIN_SHORT = "余额请按1，缴费记录请按2，返钱标准请按3，人工服务请按0。"
-MAIN_FULL = "查询医保个人账户余额请按1，查询缴费记录请按2，查询退休人员每月返钱标准请按3，人工服务请按0，重听请按星号键。"
+MAIN_SHORT, MAIN_FULL = MAIN.short, MAIN.prompt
 
 
 def step(c, **params):
@@ -20,7 +20,7 @@ def test_garbled_digits_in_a_menu_are_a_wrong_key(caller, digits):
     c = caller()
     c.dial()
     c.follow(step(c, Digits=digits))
-    assert c.heard == ["对不起，这个按键没有对应的服务。", MAIN_SHORT]
+    assert c.heard == [wrong_key("main"), MAIN_SHORT]
 
 
 @pytest.mark.parametrize("digits", ["abc", "1" * 500, "😀"])
@@ -29,22 +29,21 @@ def test_garbled_digits_in_the_id_prompt_ask_again(caller, digits):
     c.dial()
     c.press("1")
     c.follow(step(c, Digits=digits))
-    assert c.heard[0] == "对不起，按键无效。"
-    assert c.heard[1].startswith("请输入您的十八位身份证号码")
+    assert c.heard == [wrong_key("ask_id"), ASK_ID]
 
 
 def test_empty_digits_count_as_silence(caller):
     c = caller()
     c.dial()
     c.follow(step(c, Digits=""))
-    assert c.heard == ["对不起，没有收到您的按键。", MAIN_SHORT]
+    assert c.heard == [silence("main"), MAIN_SHORT]
 
 
 def test_missing_digits_count_as_silence(caller):
     c = caller()
     c.dial()
     c.follow(c.post(c.gather["action"], c.params()))
-    assert c.heard == ["对不起，没有收到您的按键。", MAIN_SHORT]
+    assert c.heard == [silence("main"), MAIN_SHORT]
 
 
 def test_a_repeated_digits_parameter_is_a_wrong_key(caller):
@@ -56,7 +55,7 @@ def test_a_repeated_digits_parameter_is_a_wrong_key(caller):
     from werkzeug.datastructures import MultiDict
 
     c.follow(c.post(url, MultiDict(form)))
-    assert c.heard == ["对不起，这个按键没有对应的服务。", MAIN_SHORT]
+    assert c.heard == [wrong_key("main"), MAIN_SHORT]
 
 
 @pytest.mark.parametrize("sid", [None, "", "x" * 65, "CA<script>", "../../etc"])
@@ -86,7 +85,7 @@ def test_a_stale_step_is_refused_without_acting(app, caller):
     outsider.call_sid = c.call_sid
     outsider.follow(outsider.post(old_action, outsider.params(Digits="1")))
     assert outsider.heard == [app.extensions["ivr.versions"]().script.messages.goodbye] and outsider.hung_up
-    assert c.press("*") == ["查询北京的标准请按1，查询其他地区请按2，返回主菜单请按9。"]
+    assert c.press("*") == [rebate_where("北京")]
 
 
 @pytest.mark.parametrize("query", ["seq=abc", "seq=" + "9" * 200, "", "seq=0&event=explode", "seq=-1"])
@@ -102,7 +101,7 @@ def test_a_garbled_step_url_is_answered(caller, query):
 def test_an_unknown_call_starts_again_at_the_main_menu(caller):
     c = caller()
     c.follow(c.post("/voice/step?seq=3", c.params(Digits="1")))
-    assert c.heard == ["对不起，通话已超时，请重新选择。", MAIN_FULL]
+    assert c.heard == [MESSAGES.restarted, MAIN_FULL]
 
 
 @pytest.mark.parametrize("tamper", [
@@ -120,7 +119,7 @@ def test_a_tampered_state_is_refused_and_the_call_restarts(app, caller, tamper):
     store = Store(app.config["DATABASE_URL"])
     store.save_call(c.call_sid, tamper(store.load_call(c.call_sid)), app.config["CLOCK"]())
     c.follow(c.post("/voice/step?seq=0", c.params(Digits="1")))
-    assert c.heard == ["对不起，通话已超时，请重新选择。", MAIN_FULL]
+    assert c.heard == [MESSAGES.restarted, MAIN_FULL]
     assert store.load_call(c.call_sid)["node"] == "main"
 
 
@@ -135,9 +134,9 @@ def test_an_unexpected_error_becomes_an_apology_and_the_main_menu(app, caller, m
     c.dial()
     c.press("3")
     c.press("1")
-    assert c.press("70#") == ["对不起，系统刚才出了点问题。", MAIN_FULL]
+    assert c.press("70#") == [MESSAGES.apology, MAIN_FULL]
     # The call goes on normally afterwards.
-    assert c.press("3")[0].startswith("查询北京的标准")
+    assert c.press("3") == [rebate_where("北京")]
 
 
 def test_a_database_that_fails_gets_a_spoken_apology_not_a_500(app, caller, monkeypatch):
@@ -153,7 +152,7 @@ def test_a_database_that_fails_gets_a_spoken_apology_not_a_500(app, caller, monk
     response = c.post(c.gather["action"], c.params(Digits="1"))
     assert response.status_code == 200
     c.follow(response)
-    assert c.heard == ["对不起，系统刚才出了点问题。", "感谢您的来电，再见。"]
+    assert c.heard == [MESSAGES.apology, MESSAGES.goodbye]
 
 
 # Privacy: no ID number, password or amount in a URL or a log line.

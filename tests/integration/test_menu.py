@@ -4,15 +4,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.integration.test_agent import BEIJING_HOURS
+from tests.prompts import AFTER, ASK_ID, BEIJING_HOURS, MAIN, MESSAGES, next_opening, rebate_where, silence
 
-FULL_MENU = "查询医保个人账户余额请按1，查询缴费记录请按2，查询退休人员每月返钱标准请按3，人工服务请按0，重听请按星号键。"
-SHORT_MENU = "余额请按1，缴费记录请按2，返钱标准请按3，人工服务请按0。"
+FULL_MENU, SHORT_MENU = MAIN.prompt, MAIN.short
 
 
 def test_welcome_reads_the_full_menu_once(caller):
     c = caller()
-    assert c.dial() == ["您好，欢迎致电医保服务热线。", FULL_MENU]
+    assert c.dial() == [MAIN.greeting, FULL_MENU]
 
 
 def test_prompts_are_inside_the_gather_so_keys_interrupt_them(caller):
@@ -43,23 +42,25 @@ def test_star_repeats_the_full_menu_without_the_greeting(caller):
 def test_wrong_keys_escalate_then_offer_the_agent(caller):
     c = caller()
     c.dial()
-    assert c.press("7") == ["对不起，这个按键没有对应的服务。", SHORT_MENU]
-    assert c.press("#") == ["对不起，按键还是不对。", FULL_MENU]
+    assert c.press("7") == [MAIN.nomatch[0], SHORT_MENU]
+    assert c.press("#") == [MAIN.nomatch[1], FULL_MENU]
     # The third wrong key hands the caller to a person (Monday 10:00 is inside Beijing's agent hours).
-    assert c.press("8") == ["对不起，我们没能收到有效的按键。", "正在为您转接人工服务，请稍候。"]
+    assert c.press("8") == [MESSAGES.too_many_nomatch, MESSAGES.agent_connecting]
     assert c.dialled == "+861065550100"
 
 
-def test_wrong_keys_out_of_hours_end_with_the_hours_and_a_goodbye(caller, clock):
+def test_wrong_keys_out_of_hours_end_with_the_hours_the_next_opening_and_a_goodbye(caller, clock):
+    """No dead end: the caller who cannot be handed to an agent hears when to call back, not "no key received"."""
     clock.advance(hours=10)  # Monday 20:00
     c = caller()
     c.dial()
     c.press("7")
     c.press("7")
     assert c.press("7") == [
-        "对不起，我们没能收到有效的按键。",
+        MESSAGES.too_many_nomatch,
         BEIJING_HOURS,
-        "感谢您的来电，再见。",
+        next_opening("tomorrow", 8),
+        MESSAGES.goodbye,
     ]
     assert c.hung_up
 
@@ -67,9 +68,9 @@ def test_wrong_keys_out_of_hours_end_with_the_hours_and_a_goodbye(caller, clock)
 def test_silence_escalates_and_ends_politely(caller):
     c = caller()
     c.dial()
-    assert c.silence() == ["对不起，没有收到您的按键。", SHORT_MENU]
-    assert c.silence() == ["对不起，还是没有收到您的按键。请在听到选项后按手机上的数字键。", FULL_MENU]
-    assert c.silence() == ["对不起，我们没能收到有效的按键。", "感谢您的来电，再见。"]
+    assert c.silence() == [MAIN.noinput[0], SHORT_MENU]
+    assert c.silence() == [MAIN.noinput[1], FULL_MENU]
+    assert c.silence() == [MESSAGES.too_many_noinput, MESSAGES.goodbye]
     assert c.hung_up
 
 
@@ -78,11 +79,11 @@ def test_silence_and_wrong_keys_are_counted_separately(caller):
     c.dial()
     c.silence()
     c.silence()
-    assert c.press("7") == ["对不起，这个按键没有对应的服务。", SHORT_MENU]
+    assert c.press("7") == [MAIN.nomatch[0], SHORT_MENU]
     c.press("7")
     # Two silences and two wrong keys: still no third of either, so the caller is still in the menu.
     assert not c.hung_up and c.dialled is None
-    assert c.press("1")[0].startswith("请输入您的十八位身份证号码")
+    assert c.press("1") == [ASK_ID]
 
 
 def test_a_valid_key_resets_the_counters(caller):
@@ -91,7 +92,7 @@ def test_a_valid_key_resets_the_counters(caller):
     c.silence()
     c.silence()
     c.press("*")
-    assert c.silence() == ["对不起，没有收到您的按键。", SHORT_MENU]
+    assert c.silence() == [MAIN.noinput[0], SHORT_MENU]
 
 
 def test_the_silence_path_after_an_answer_rereads_the_keys(caller):
@@ -100,7 +101,7 @@ def test_the_silence_path_after_an_answer_rereads_the_keys(caller):
     c.press("3")
     c.press("1")
     c.press("65#")
-    assert c.silence() == ["对不起，没有收到您的按键。", "重听请按1，查询其他地区请按2，返回主菜单请按9，人工服务请按0。"]
+    assert c.silence() == [silence("rebate"), AFTER["rebate"]]
 
 
 @pytest.mark.parametrize("to, region", [
@@ -113,14 +114,14 @@ def test_the_silence_path_after_an_answer_rereads_the_keys(caller):
 def test_the_called_line_sets_the_default_region(caller, to, region):
     c = caller(to=to)
     c.dial()
-    assert c.press("3") == [f"查询{region}的标准请按1，查询其他地区请按2，返回主菜单请按9。"]
+    assert c.press("3") == [rebate_where(region)]
 
 
 def test_every_gather_has_a_fallback_and_no_response_is_silent(caller):
     """Walk a long call and check the TwiML invariants at every step."""
     c = caller()
     steps = [c.dial, lambda: c.press("1"), lambda: c.press("110108195404120012#"), lambda: c.press("222222#"),
-             lambda: c.press("9"), lambda: c.press("2"), lambda: c.press("1"), lambda: c.press("2"),
+             lambda: c.press("9"), lambda: c.press("2"), lambda: c.press("6"), lambda: c.press("4"),
              lambda: c.press("9"), lambda: c.press("3"), c.silence, lambda: c.press("9")]
     for step in steps:
         heard = step()
@@ -132,15 +133,29 @@ def test_every_gather_has_a_fallback_and_no_response_is_silent(caller):
             assert verbs.index("Gather") == len(verbs) - 2 and verbs[-1] == "Redirect"
 
 
-def test_nine_in_the_main_menu_is_a_wrong_key_that_escalates_like_any_other(app, caller):
+def test_nine_in_the_main_menu_is_a_wrong_key_that_escalates_like_any_other(caller):
     """9 goes back to the main menu everywhere else; in the main menu itself it is no option, so it counts."""
-    script = app.extensions["ivr.versions"]().script
-    messages, main = script.messages, script.nodes[script.settings.start]
-    wrong = main.nomatch or messages.nomatch
+    wrong = MAIN.nomatch or MESSAGES.nomatch
     c = caller()
     c.dial()
-    assert c.press("9") == [wrong[0], main.short]
-    assert c.press("9") == [wrong[1], main.prompt]
+    assert c.press("9") == [wrong[0], MAIN.short]
+    assert c.press("9") == [wrong[1], MAIN.prompt]
     # The third wrong key in agent hours hands the caller to a person, as any other wrong key would.
-    assert c.press("9")[:2] == [messages.too_many_failures, messages.agent_connecting]
+    assert c.press("9")[:2] == [MESSAGES.too_many_nomatch, MESSAGES.agent_connecting]
     assert c.dialled is not None
+
+
+def test_after_every_answer_star_repeats_it_and_nine_goes_home(caller):
+    """One key map after every answer: * says the answer again (1 once did after some), 9 is the main menu."""
+    c = caller()
+    c.dial()
+    c.press("1")
+    c.press("110108195404120012")
+    c.press("222222")
+    # The balance, the years paid and the caller's own rebate rule (by age), each with a fact it must hold.
+    for key, fact in (("1", "一千零四元零六分"), ("2", "三十五年六个月"), ("3", "七十二岁")):
+        c.press("9")
+        answer = c.press(key)
+        assert fact in "".join(answer)
+        assert c.press("*") == answer
+    assert c.press("9") == [SHORT_MENU]

@@ -65,7 +65,7 @@ def day_of_calls(client, clock):
     balance.press("110101196106080024#")
     clock.advance(seconds=10)
     balance.press("111111#")
-    assert "余额" in balance.said
+    assert "一千二百三十四元五角六分" in balance.said
     ended(balance, 50)
 
     silent = Phone(client, TOKEN)

@@ -15,11 +15,25 @@ from twilio.request_validator import RequestValidator
 from ivr import create_app
 from ivr.tools.phone import InProcess, Phone
 from tests.conftest import TOKEN
+from tests.prompts import BALANCE, MAIN
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-OLD_PROMPT = "查询医保个人账户余额请按1，"
-NEW_PROMPT = "查询个人账户余额请按1，"
+# An operator's edit: the main menu's first option, reworded. The new words must not contain the old ones.
+OLD_PROMPT = MAIN.prompt.split("，")[0] + "，"
+NEW_PROMPT = "请" + OLD_PROMPT.replace("按", "请按", 1)
+assert OLD_PROMPT not in NEW_PROMPT
+# A placeholder misspelt in the balance's sentence: an edit that `ivr check` refuses.
+BALANCE_OK = "{balance}"
+BALANCE_BROKEN = "{balanse}"
+assert BALANCE_OK in BALANCE.text
+
+
+def balance_mark() -> str:
+    """Where `ivr check` places the balance sentence's value: answers.yaml:line:column."""
+    lines = (ROOT / "prompts" / "answers.yaml").read_text(encoding="utf-8").splitlines()
+    number = next(n for n, line in enumerate(lines, 1) if BALANCE_OK in line)
+    return f"answers.yaml:{number}:{lines[number - 1].index(':') + 3}:"
 
 
 @pytest.fixture
@@ -79,18 +93,18 @@ def test_a_broken_edit_never_takes_effect_and_is_shown(files, clock, tmp_path):
     app = make_app(files, clock, tmp_path / "b.sqlite")
     versions = app.extensions["ivr.versions"]
     good = versions().version
-    replace(files / "prompts" / "answers.yaml", "余额为{balance}。", "余额为{balanse}。")
+    replace(files / "prompts" / "answers.yaml", BALANCE_OK, BALANCE_BROKEN)
     replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
     errors = wait_for(lambda: versions() and versions.status()["error"])
     assert versions().version == good
-    assert any("answers.yaml:5:11:" in line and "{balanse}" in line for line in errors)
+    assert any(balance_mark() in line and BALANCE_BROKEN in line for line in errors)
     # The operator sees the refusal where they try their change.
     page = app.test_client().get("/simulator").get_data(as_text=True)
-    assert "最近一次修改没有生效" in page and "answers.yaml:5:11:" in page
+    assert "最近一次修改没有生效" in page and balance_mark() in page
     caller = Phone(app.test_client(), TOKEN)
     assert OLD_PROMPT in "".join(caller.dial())
     # Fixing the mistake publishes both edits together.
-    replace(files / "prompts" / "answers.yaml", "余额为{balanse}。", "余额为{balance}。")
+    replace(files / "prompts" / "answers.yaml", BALANCE_BROKEN, BALANCE_OK)
     wait_for(lambda: versions().version != good)
     assert versions.status()["error"] is None
     assert "最近一次修改没有生效" not in app.test_client().get("/simulator").get_data(as_text=True)

@@ -11,6 +11,7 @@ import pytest
 from ivr import create_app
 from ivr.web.simulator import TEXT_FILE, TOKEN_HEADER
 from tests.conftest import TOKEN
+from tests.prompts import MAIN, wrong_key
 
 STATIC = Path(TEXT_FILE).parent
 TEMPLATES = STATIC.parent / "templates" / "simulator"
@@ -75,7 +76,7 @@ def test_a_call_runs_through_the_same_flow_and_twiml(browser, app):
     assert answer["node"] == "main"
     assert '<Gather action="/simulator/step?seq=0"' in answer["twiml"]
     assert "/simulator/step?seq=0&amp;event=silence" in answer["twiml"]
-    assert "欢迎致电医保服务热线" in answer["twiml"]
+    assert MAIN.greeting in answer["twiml"]
     answer = browser.press(answer, "1")
     assert answer["node"] == "ask_id"
     answer = browser.press(answer, "440305198503150016")
@@ -136,7 +137,7 @@ def test_a_number_that_is_no_phone_number_is_refused(browser):
 def test_keys_no_keypad_sends_are_a_wrong_key(browser):
     answer = browser.press(browser.call(), "🙂")
     assert answer["node"] == "main"
-    assert "这个按键没有对应的服务" in answer["twiml"]
+    assert wrong_key("main") in answer["twiml"]
 
 
 def test_the_twilio_webhooks_do_not_accept_the_simulator_token(browser):

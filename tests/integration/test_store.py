@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
 
 from ivr.content.accounts import load_accounts
-from ivr.core.ports import Attempt, Limit
+from ivr.core.ports import Attempt, Limit, Registered
 from ivr.storage import migrate
 from ivr.storage.passwords import Passwords
 from ivr.storage.schema import call_states, locks, metadata, password_guards
@@ -55,8 +55,9 @@ def store(request, tmp_path):
 
 def test_accounts_come_back_exactly_as_loaded(store):
     for account in DEMO:
-        # Locks are kept apart from the account, so an account read back never says `locked`.
-        assert store.account(account.id_number) == dataclasses.replace(account, locked=False)
+        # Locks are kept apart from the account, so an account read back never says `locked`; nor its mobile, of
+        # which the database keeps only a keyed hash.
+        assert store.account(account.id_number) == dataclasses.replace(account, locked=False, mobile=None)
     assert store.account("110101190001011009") is None
     assert store.account_count() == len(DEMO)
     assert store.account(EMPLOYEE).balance == Decimal("5678.90")
@@ -146,6 +147,22 @@ def test_counters_are_in_sql_and_call_state_in_redis_when_there_is_one(store):
     assert (failures, states) == ((1, 0) if store.redis is not None else (1, 1))
 
 
+def test_a_number_registered_on_one_account_gives_its_reference_and_id_tail(store):
+    assert store.registered("+8613900000065") == Registered(store.reference(RETIREE), RETIREE[-4:])
+    assert store.registered("+8613900000076") == Registered(store.reference("11010519491231002X"), "002X")
+    # A number on several accounts names none of them, as an unknown or missing one does.
+    for number in ("+8613900000200", "+8613900000000", "8613900000065", ""):
+        assert store.registered(number) is None
+
+
+def test_loading_again_keeps_the_registered_numbers(store):
+    store.load_accounts(DEMO, replace=True)
+    assert store.registered("+8613900000065") == Registered(store.reference(RETIREE), RETIREE[-4:])
+    moved = [dataclasses.replace(a, mobile=None if a.id_number == RETIREE else a.mobile) for a in DEMO]
+    store.load_accounts(moved, replace=True)
+    assert store.registered("+8613900000065") is None
+
+
 def test_migrations_build_exactly_the_declared_schema(store):
     with store.sql.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == migrate.head()
@@ -189,6 +206,28 @@ def test_a_first_release_database_is_migrated_keeping_its_data_under_keyed_hashe
         assert conn.execute(select(locks.c.subject)).scalars().all() == [store.reference(LOCKED)]
     store.create_schema()
     assert migrate.current(store.sql) == migrate.head()
+    store.sql.dispose()
+
+
+def test_the_registered_mobiles_migration_goes_down_and_up_keeping_every_record(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ivr.sqlite'}"
+    store = Store(url, passwords=PASSWORDS)
+    store.create_schema()
+    store.load_accounts(DEMO)
+
+    def record_count() -> int:
+        with store.sql.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM records")).scalar_one()
+
+    assert record_count() == sum(len(a.records) for a in DEMO)
+    with store.sql.begin() as conn:
+        command.downgrade(migrate.config(conn), "0003")
+    assert "mobile_hash" not in {c["name"] for c in inspect(store.sql).get_columns("accounts")}
+    # Dropping the column must not copy the table: SQLite would delete the payment records with the old copy.
+    assert record_count() == sum(len(a.records) for a in DEMO)
+    store.create_schema()
+    assert migrate.current(store.sql) == migrate.head()
+    assert record_count() == sum(len(a.records) for a in DEMO)
     store.sql.dispose()
 
 

@@ -69,13 +69,13 @@ def fact_kind(monkeypatch):
 
 @pytest.fixture
 def project(tmp_path):
-    """Copies of prompts/ and data/ with the fact node added under key 4 of the main menu."""
+    """Copies of prompts/ and data/ with the fact node added under key 5 of the main menu."""
     shutil.copytree(ROOT / "prompts", tmp_path / "prompts", ignore=shutil.ignore_patterns("scenarios"))
     shutil.copytree(ROOT / "data", tmp_path / "data")
     menus = tmp_path / "prompts" / "menus.yaml"
     text = menus.read_text(encoding="utf-8")
     assert text.count('      "3": rebate\n') == 1
-    menus.write_text(text.replace('      "3": rebate\n', '      "3": rebate\n      "4": fact\n'), encoding="utf-8")
+    menus.write_text(text.replace('      "3": rebate\n', '      "3": rebate\n      "5": fact\n'), encoding="utf-8")
     (tmp_path / "prompts" / "fact.yaml").write_text(FACT_YAML, encoding="utf-8")
     return tmp_path
 
@@ -91,11 +91,11 @@ def test_a_registered_kind_is_driven_by_key_presses_through_the_engine(fact_kind
 
     state, _ = engine.start("+861012393", NOW)
     # The kind needs a verified caller, so the engine asks who is calling first and comes back.
-    asked = engine.step(state, Keys("4"), NOW)
+    asked = engine.step(state, Keys("5"), NOW)
     assert asked.node == script.settings.identify
     engine.step(state, Keys(ID_NUMBER), NOW)
     reply = engine.step(state, Keys(PASSWORD), NOW)
-    assert reply.says == (script.messages.verified, fact, after)
+    assert reply.says == tuple(filter(None, (script.messages.verified, fact, after)))
     assert reply.node == "fact" and isinstance(reply.then, Gather)
     # Its own key, handled by the kind.
     assert engine.step(state, Keys("2"), NOW).says == (script.answers.fact.more, after)
@@ -103,7 +103,7 @@ def test_a_registered_kind_is_driven_by_key_presses_through_the_engine(fact_kind
     assert engine.step(state, Keys("1"), NOW).says == (fact, after)
     assert engine.step(state, Keys(script.settings.keys.main), NOW).node == script.settings.start
     # Back again, already verified: the answer at once.
-    assert engine.step(state, Keys("4"), NOW).says == (fact, after)
+    assert engine.step(state, Keys("5"), NOW).says == (fact, after)
 
 
 def test_the_kind_is_checked_like_the_shipped_ones(fact_kind, project):
@@ -117,9 +117,10 @@ def test_the_kind_is_checked_like_the_shipped_ones(fact_kind, project):
 
 def test_its_action_is_refused_outside_its_own_nodes(fact_kind, project):
     menus = project / "prompts" / "menus.yaml"
-    menus.write_text(menus.read_text(encoding="utf-8").replace('      "4": fact\n', '      "4": more_fact\n'), encoding="utf-8")
-    problems = [p for p in check_script(project / "prompts") if not p.warning]
-    assert [(Path(p.mark.file).name, p.mark.line, p.code) for p in problems] == [("menus.yaml", 18, "action_here")]
+    menus.write_text(menus.read_text(encoding="utf-8").replace('      "5": fact\n', '      "5": more_fact\n'), encoding="utf-8")
+    # The same action on another key than in its own node is a second, separate mistake (one key map).
+    problems = [p for p in check_script(project / "prompts") if not p.warning and p.code != "action_key_differs"]
+    assert [(Path(p.mark.file).name, p.mark.line, p.code) for p in problems] == [("menus.yaml", 21, "action_here")]
     assert "fact" in problems[0].message
 
 
@@ -149,3 +150,36 @@ def test_the_engine_names_no_answer_kind_or_action():
         named = [word for kind in answers.KINDS.values() for word in (kind.name, *kind.actions)
                  if f'"{word}"' in source or f"'{word}'" in source or f".{word}" in source]
         assert named == [], path
+
+
+class NotedFact(Fact):
+    """The fact with a note: said after the facts and before the options, and told apart from the facts."""
+
+    def speak(self, call: Context) -> Spoken:
+        return Spoken(Fact.speak(self, call).sentences, notes=[call.words.more])
+
+
+def test_a_reply_tells_the_answers_facts_from_its_notes_and_options(monkeypatch, project):
+    monkeypatch.setattr(answers, "KINDS", dict(answers.KINDS))
+    answers.register(NotedFact)
+    hotline = load_hotline(project / "prompts", project / "data")
+    backend = MemoryBackend()
+    engine = Engine(hotline, backend)
+    words = hotline.script.answers.fact
+    fact = words.as_of.format(date=hotline.script.reader.date(backend.accounts[backend.reference(ID_NUMBER)].as_of))
+    after = hotline.script.nodes["fact"].after
+
+    state, welcome = engine.start("+861012393", NOW)
+    assert welcome.answer is None
+    assert engine.step(state, Keys("5"), NOW).answer is None
+    engine.step(state, Keys(ID_NUMBER), NOW)
+    reply = engine.step(state, Keys(PASSWORD), NOW)
+    start, end = reply.answer
+    # The facts, then the notes, then the options as the last sentence.
+    assert reply.says[start:end] == (fact,)
+    assert reply.says[end:] == (words.more, after)
+    # Said again, the answer opens the reply; after an apology, the facts come second.
+    assert engine.step(state, Keys("1"), NOW).answer == (0, 1)
+    apology = hotline.script.messages.apology
+    again = engine.resume(state, NOW, [apology])
+    assert again.says[:again.answer[0]] == (apology,) and again.answer == (1, 2)

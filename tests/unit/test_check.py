@@ -41,36 +41,36 @@ MENU_MAIN = 'options:\n      "1": balance\n      "2": payments\n      "3": rebat
 
 CASES = [
     # (file, old, new, (file, line, column, code, warning))
-    ("menus.yaml", '    type: menu\n    greeting', '    type: menu\n  greeting', ("menus.yaml", 12, 5, "yaml_syntax", False)),
-    ("menus.yaml", "    short: \"余额", "    shrot: \"余额", ("menus.yaml", 13, 5, "unknown_field", False)),
-    ("settings.yaml", "    menu: 6", "    menu: six", ("settings.yaml", 12, 11, "wrong_type", False)),
-    ("settings.yaml", "  page_size: 3", "  page_size: 0", ("settings.yaml", 33, 14, "too_small", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      no: balance\n    noinput', ("menus.yaml", 18, 7, "bool_key", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      04: balance\n    noinput', ("menus.yaml", 18, 7, "converted_value", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      3: balance\n    noinput', ("menus.yaml", 15, 7, "same_key", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "3": balance\n    noinput', ("menus.yaml", 18, 7, "duplicate_key", False)),
-    ("menus.yaml", '      "2": payments\n', '      "2": paymnets\n', ("menus.yaml", 16, 12, "no_such_node", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "0": balance\n    noinput', ("menus.yaml", 18, 7, "global_key_option", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "*": balance\n    noinput', ("menus.yaml", 18, 7, "global_key_option", False)),
-    ("menus.yaml", '      "2": payments\n', '', ("menus.yaml", 32, 3, "unreachable", True)),
-    ("menus.yaml", '    after: "重听请按1，返回主菜单请按9，人工服务请按0。"\n    options:\n      "1": repeat',
-     '    after: "重听请按1，人工服务请按0。"\n    options:\n      "1": repeat', ("menus.yaml", 26, 5, "no_way_back", True)),
-    ("answers.yaml", "余额为{balance}。", "余额为{balanse}。", ("answers.yaml", 5, 11, "unknown_placeholder", False)),
-    ("answers.yaml", "余额为{balance}。", "余额为多少。", ("answers.yaml", 5, 11, "placeholder_not_said", False)),
-    ("menus.yaml", "您还可以再试{remaining}次。", "请再试。", ("menus.yaml", 95, 14, "placeholder_not_said", False)),
+    ("menus.yaml", '    type: menu\n    greeting', '    type: menu\n  greeting', ("menus.yaml", 15, 5, "yaml_syntax", False)),
+    ("menus.yaml", "    short: \"余额", "    shrot: \"余额", ("menus.yaml", 16, 5, "unknown_field", False)),
+    ("settings.yaml", "    menu: 6", "    menu: six", ("settings.yaml", 14, 11, "wrong_type", False)),
+    ("settings.yaml", "  page_size: 3", "  page_size: 0", ("settings.yaml", 35, 14, "too_small", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      no: balance\n    noinput', ("menus.yaml", 21, 7, "bool_key", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      04: balance\n    noinput', ("menus.yaml", 21, 7, "converted_value", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      3: balance\n    noinput', ("menus.yaml", 18, 7, "same_key", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "3": balance\n    noinput', ("menus.yaml", 21, 7, "duplicate_key", False)),
+    ("menus.yaml", '      "2": payments\n', '      "2": paymnets\n', ("menus.yaml", 19, 12, "no_such_node", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "0": balance\n    noinput', ("menus.yaml", 21, 7, "global_key_option", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "*": balance\n    noinput', ("menus.yaml", 21, 7, "global_key_option", False)),
+    ("menus.yaml", '      "2": payments\n', '', ("menus.yaml", 35, 3, "unreachable", True)),
+    ("menus.yaml", '    after: "其他地区按2，重听按星号，主菜单按9，人工按0。"',
+     '    after: "其他地区按2，重听按星号，人工按0。"', ("menus.yaml", 47, 5, "no_way_back", True)),
+    ("answers.yaml", "余额是{balance}。", "余额是{balanse}。", ("answers.yaml", 7, 11, "unknown_placeholder", False)),
+    ("answers.yaml", "余额是{balance}。", "余额是多少。", ("answers.yaml", 7, 11, "placeholder_not_said", False)),
+    ("menus.yaml", "还可以再试{remaining}次。", "请再试。", ("menus.yaml", 105, 14, "placeholder_not_said", False)),
     ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Polly.Joanna\n", ("settings.yaml", 6, 10, "voice_language", False)),
     ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Google.en-US-Standard-C\n", ("settings.yaml", 6, 10, "voice_language", False)),
     ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Polly.Zhiyou\n", ("settings.yaml", 6, 10, "unknown_voice", True)),
-    ("settings.yaml", "    budget_seconds: 25", "    budget_seconds: 5", ("menus.yaml", 12, 13, "too_long", True)),
+    ("settings.yaml", "    budget_seconds: 25", "    budget_seconds: 5", ("menus.yaml", 15, 13, "too_long", True)),
     ("regions.yaml", '        - {from_age: 70, amount: "110"}', '        - {from_age: 65, amount: "110"}', ("regions.yaml", 64, 11, "tiers_overlap", False)),
     ("regions.yaml", '{seed: "001", text: "厦门', '{seed: "004", text: "厦门', ("regions.yaml", 112, 16, "quote_not_cited", False)),
     ("regions.yaml", 'sources: ["003"]\n    quotes:\n      - {seed: "003", text: "江苏',
      'sources: ["005"]\n    quotes:\n      - {seed: "005", text: "江苏', ("regions.yaml", 241, 15, "unknown_seed", False)),
-    ("answers.yaml", "每年约划入{amount}", "每年划入{amount}", ("answers.yaml", 42, 25, "estimate_words_missing", False)),
+    ("answers.yaml", "每年约划入{amount}", "每年划入{amount}", ("answers.yaml", 47, 25, "estimate_words_missing", False)),
     ("regions.yaml", 'area_codes: ["0592"]', 'area_codes: ["0592", "021"]', ("regions.yaml", 114, 26, "area_code_twice", False)),
     ("regions.yaml", 'area_codes: ["0755"]', 'area_codes: [0755]', ("regions.yaml", 96, 18, "converted_value", False)),
-    ("lines.yaml", 'numbers: ["+862112393", "+862112333"]', 'numbers: ["+862112393", "+861012393"]', ("lines.yaml", 17, 29, "number_twice", False)),
-    ("lines.yaml", "    region: shanghai", "    region: shanghia", ("lines.yaml", 18, 13, "line_region_unknown", False)),
+    ("lines.yaml", 'numbers: ["+862112393", "+862112333"]', 'numbers: ["+862112393", "+861012393"]', ("lines.yaml", 19, 29, "number_twice", False)),
+    ("lines.yaml", "    region: shanghai", "    region: shanghia", ("lines.yaml", 20, 13, "line_region_unknown", False)),
     ("lines.yaml", "default: beijing", "default: peking", ("lines.yaml", 5, 10, "line_default_unknown", False)),
 ]
 
@@ -83,11 +83,11 @@ def test_each_mistake_is_found_where_it_was_made(project, name, old, new, expect
 
 
 def test_the_cli_prints_file_line_column_in_chinese_and_english_and_fails(project):
-    edit(project, "prompts/answers.yaml", "余额为{balance}。", "余额为{balanse}。")
+    edit(project, "prompts/answers.yaml", "余额是{balance}。", "余额是{balanse}。")
     result = CliRunner().invoke(main, ["check", str(project)])
     assert result.exit_code == 1
     first, english = result.output.splitlines()[:2]
-    assert first.startswith(f"{project / 'prompts' / 'answers.yaml'}:5:11: error/错误: ")
+    assert first.startswith(f"{project / 'prompts' / 'answers.yaml'}:7:11: error/错误: ")
     assert "占位符 {balanse}" in first
     assert "{balanse} is not provided here" in english and "{balance}" in english
     assert "did you mean {balance}?" in english

@@ -14,10 +14,10 @@ DOCUMENTED = set(re.findall(r"`([^`\s]+?)(?::[^`]*)?`", GUIDE))
 
 
 def fields(model: type[BaseModel]) -> set[str]:
-    """A model's field names, and those of the models it holds."""
+    """A model's field names as operators write them (`from`, not `from_`), and those of the models it holds."""
     names = set()
     for name, info in model.model_fields.items():
-        names.add(name)
+        names.add(info.alias or name)
         for inner in _models(info.annotation):
             names |= fields(inner)
     return names

@@ -29,7 +29,7 @@ else that is imported before the prompts are read, decorated with `register`::
         def speak(self, call: Context) -> Spoken | Ask:
             return Spoken([call.words.text.format(as_of=call.read.date(call.account.as_of))])
 
-`speak` returns the sentences (`Spoken`), or what the answer still needs (`Ask("region")`: the engine goes to the
+`speak` returns the sentences (`Spoken`: the facts, then any notes said before the options), or what the answer still needs (`Ask("region")`: the engine goes to the
 node's `collect.region` node, which comes back here once the caller has keyed it; `Ask("identity")`: to the ID-number
 node and back). `act` handles the kind's own actions, such as the payment records' `next_page`: it returns sentences,
 an `Ask`, or None to say the answer again. `arrive` forgets what the kind kept in the call's slots when a caller comes
@@ -59,10 +59,15 @@ IDENTITY = "identity"
 
 @dataclass(frozen=True)
 class Spoken:
-    """What an answer says: its sentences, and a hint said just before the node's `after` (the keys for more)."""
+    """What an answer says: its facts, a hint said just before the node's `after` (the keys for more), and notes.
+
+    Notes are said after the facts and before the options: a disclaimer, the page the caller is on. They are kept
+    apart from the facts so that the time from the end of the facts to the options can be measured (`ivr effort`)."""
 
     sentences: list[str]
     hint: str = ""
+    # Said after the facts and before the options: disclaimers, the page one is on.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,8 @@ class AnswerKind:
     collects: ClassVar[tuple[str, ...]] = ()
     # Option targets of the kind's own, each with the slot it asks for again (None: it stays on the answer).
     actions: ClassVar[dict[str, str | None]] = {}
+    # Of those, the ones whose key must mean nothing else in any node (paging), so that a key keeps one meaning.
+    reserved_actions: ClassVar[frozenset[str]] = frozenset()
 
     def arrive(self, slots: dict) -> None:
         """A caller comes to the node afresh: forget what the kind kept for an earlier visit."""

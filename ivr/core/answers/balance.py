@@ -5,13 +5,15 @@ from __future__ import annotations
 from ivr.core.accounts import Account
 from ivr.core.answers import AnswerKind, Context, Spoken, register
 from ivr.core.filling import Money, fill
-from ivr.core.templates import Model, Said
+from ivr.core.templates import Model, Said, Template
 
 
 class BalanceAnswers(Model):
-    text: Said("as_of", "balance")
-    overdrawn: Said("as_of", "amount")
-    last_credit: Said("date", "amount")
+    # The balance comes first; the date it stands at may be said in it, in the last credit, or on its own (as_of).
+    text: Template("as_of", required=("balance",))
+    overdrawn: Template("as_of", required=("amount",))
+    last_credit: Template("as_of", required=("date", "amount"))
+    as_of: Said("as_of")
     resident: str
 
 
@@ -31,10 +33,16 @@ def balance(words: BalanceAnswers, read, account: Account) -> list[str]:
     as_of = read.date(account.as_of)
     if account.balance < 0:
         # An account below zero owes money: a listener hears qian-fei and the sum, never a minus sign.
-        spoken = [fill(words.overdrawn, read, as_of=as_of, amount=Money(-account.balance))]
+        headline = words.overdrawn
+        spoken = [fill(headline, read, as_of=as_of, amount=Money(-account.balance))]
     else:
-        spoken = [fill(words.text, read, as_of=as_of, balance=Money(account.balance))]
-    if account.last_credit_date and account.last_credit_amount is not None:
-        spoken.append(fill(words.last_credit, read, date=read.date(account.last_credit_date),
+        headline = words.text
+        spoken = [fill(headline, read, as_of=as_of, balance=Money(account.balance))]
+    credit = account.last_credit_date and account.last_credit_amount is not None
+    # The date the balance stands at is said once: in the headline, else in the last credit, else on its own.
+    if "{as_of}" not in headline and not (credit and "{as_of}" in words.last_credit):
+        spoken.append(words.as_of.format(as_of=as_of))
+    if credit:
+        spoken.append(fill(words.last_credit, read, as_of=as_of, date=read.date(account.last_credit_date),
                            amount=Money(account.last_credit_amount)))
     return spoken

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ivr.core.accounts import Account
 from ivr.core.answers import AnswerKind, Context, Spoken, register
@@ -34,6 +34,7 @@ class Payments(AnswerKind):
     verified_caller = True
     records = True
     actions = {NEXT: None, PREVIOUS: None}
+    reserved_actions = frozenset({NEXT, PREVIOUS})
 
     def arrive(self, slots: dict) -> None:
         # A new visit starts on the first page.
@@ -42,7 +43,7 @@ class Payments(AnswerKind):
     def speak(self, call: Context) -> Spoken:
         page = payments(call, call.account, call.slots.get("page", 0))
         call.slots["page"] = page.number
-        return Spoken(page.sentences, page_hint(call.words, page))
+        return Spoken(page.sentences, page_hint(call.words, page), page.notes)
 
     def act(self, call: Context, action: str) -> Spoken | None:
         account = call.account
@@ -63,6 +64,8 @@ class Page:
     sentences: list[str]
     number: int  # zero-based
     count: int
+    # Which page of how many: said after the records, just before the paging keys.
+    notes: list[str] = field(default_factory=list)
 
 
 def page_count(size: int, account: Account) -> int:
@@ -81,9 +84,8 @@ def payments(call: Context, account: Account, page: int) -> Page:
     spoken = _totals(words, read, account) if page == 0 else []
     for record in account.records[page * size:(page + 1) * size]:
         spoken.append(_record(words, read, record))
-    if count > 1:
-        spoken.append(words.page.format(page=read.integer(page + 1), pages=read.count(count)))
-    return Page(spoken, page, count)
+    notes = [words.page.format(page=read.integer(page + 1), pages=read.count(count))] if count > 1 else []
+    return Page(spoken, page, count, notes)
 
 
 def _totals(words: PaymentAnswers, read, account: Account) -> list[str]:

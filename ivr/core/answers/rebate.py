@@ -71,23 +71,42 @@ class Rebate(AnswerKind):
 
     def speak(self, call: Context) -> Spoken | Ask:
         slots = call.slots
+        account = call.account
         if "region" not in slots and "code" not in slots:
-            account = call.account
             if account is not None and account.is_retiree and slots.get("own", True):
+                # A retiree's own rule: the note on who qualifies would tell them what they already are.
                 return Spoken(own(call.script, call.regions, account, call.today))
-            return Ask("region")
+            if account is None or not slots.get("own", True):
+                return Ask("region")
+            # A verified caller who is not a retiree: the region is known, so it is not asked for.
+            slots["region"] = account.region
         if "code" in slots:
-            return Spoken(unknown(call.script, call.regions, slots["code"]))
+            return self._with_note(call, unknown(call.script, call.regions, slots["code"]))
         region = call.regions.get(slots["region"])
-        if needs_age(region) and "age" not in slots:
+        age = slots.get("age")
+        if age is None and account is not None:
+            # The hotline knows a verified caller's age from the ID number and never asks for it.
+            age = age_on(account.id_number, call.today)
+        if needs_age(region) and age is None:
             return Ask("age")
-        return Spoken(chosen(call.script, region, slots.get("age")))
+        return self._with_note(call, chosen(call.script, region, age))
 
     def act(self, call: Context, action: str) -> Ask:
         # Another region: forget the one chosen, and do not fall back on the caller's own.
+        told = call.slots.get("told", False)
         call.slots.clear()
-        call.slots["own"] = False
+        call.slots.update(own=False, told=told)
         return Ask("region")
+
+    def _with_note(self, call: Context, sentences: list[str]) -> Spoken:
+        """Who qualifies is said before the first rule heard on this visit, not with every region the caller tries;
+        before, not after, so that the options follow the facts at once."""
+        account = call.account
+        if call.slots.get("told") or (account is not None and account.is_retiree):
+            # A verified retiree would be told what they already are.
+            return Spoken(sentences)
+        call.slots["told"] = True
+        return Spoken([call.words.who] + sentences)
 
 
 def for_region(script, region: Region, age: int | None, own_pension: Decimal | None = None) -> list[str]:
@@ -104,7 +123,6 @@ def for_region(script, region: Region, age: int | None, own_pension: Decimal | N
         spoken.append(words.assumption)
     if rule.credit is not None:
         spoken.append(_credit_words(script, rule.credit))
-    spoken.append(words.who)
     return spoken
 
 
@@ -171,7 +189,6 @@ def unknown(script, book: RegionBook, code: str) -> list[str]:
             pension=read.amount(national.rule.average_pension.amount, alone=False),
             amount=read.amount(q.monthly, alone=False),
         ),
-        words.who,
     ]
 
 

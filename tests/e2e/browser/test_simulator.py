@@ -7,6 +7,24 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.prompts import (
+    AGENT_BUSY,
+    ASK_AREA_CODE,
+    ASK_ID,
+    ASK_PASSWORD,
+    BALANCE,
+    MAIN,
+    MESSAGES,
+    PAYMENTS,
+    REBATE,
+    SCRIPT,
+    ask_age,
+    rebate_where,
+    wrong_password,
+)
+
+NOV_20 = "二零二六年十一月二十日"
+
 
 class Phone:
     """The simulator page as a tester uses it: dial, tap or type keys, read the transcript."""
@@ -14,9 +32,11 @@ class Phone:
     def __init__(self, page: Page):
         self.page = page
 
-    def call(self, number: str = "+861012393", fast: bool = True) -> None:
+    def call(self, number: str = "+861012393", fast: bool = True, caller: str | None = None) -> None:
         self.page.set_checked("#fast", fast)
         self.page.select_option("#to", number)
+        if caller is not None:
+            self.page.fill("#from", caller)
         self.page.click("#call")
 
     def said(self, text: str):
@@ -44,23 +64,23 @@ def phone(page) -> Phone:
 
 
 def sign_in(phone: Phone, id_number: str, password: str) -> None:
-    phone.hears("请输入您的十八位身份证号码")
-    phone.type(id_number + "#")
-    phone.hears("请输入六位服务密码")
-    phone.type(password + "#")
+    # Both entries end by themselves at their last key: no # is needed.
+    phone.hears(ASK_ID)
+    phone.type(id_number)
+    phone.hears(ASK_PASSWORD)
+    phone.type(password)
 
 
 def test_balance_with_a_demo_account(phone, page):
     phone.call("+8675512393")
-    phone.hears("您好，欢迎致电医保服务热线。")
+    phone.hears(MAIN.greeting)
     phone.tap("1")
     sign_in(phone, "440305198503150016", "123456")
-    phone.hears("验证通过。")
-    phone.hears("截至二零二六年十一月二十日，您的医保个人账户余额为五千六百七十八元九角。")
+    phone.hears(BALANCE.text.format(balance="五千六百七十八元九角", as_of=NOV_20))
     expect(page.locator("#node")).to_have_text("balance")
     # The answer is marked with the node it came from, and the keys pressed appear as the caller's own lines.
     expect(phone.said("五千六百七十八元九角").locator(".tag")).to_have_text("balance")
-    expect(page.locator("#transcript li.caller").filter(has_text="123456#")).to_have_count(1)
+    expect(page.locator("#transcript li.caller").filter(has_text="123456")).to_have_count(1)
     # The side panel shows the call's state as the app stored it: the verified ID as its keyed hash, never the number.
     state = page.inner_text("#state")
     assert '"verified": null' not in state and '"verified"' in state
@@ -68,58 +88,75 @@ def test_balance_with_a_demo_account(phone, page):
     assert 'numDigits="1"' in page.inner_text("#steps")
 
 
+def test_the_caller_id_field_makes_a_registered_caller(phone, page):
+    phone.call("+861012393", caller="+8613900000065")
+    phone.hears(MAIN.greeting)
+    phone.tap("1")
+    # The question names the tail of the ID registered on that mobile (110101196106080024); the ID is never asked.
+    phone.hears(SCRIPT.reader.id_tail("110101196106080024"))
+    phone.tap("1")
+    phone.hears(ASK_PASSWORD)
+    phone.type("111111")
+    phone.hears(SCRIPT.reader.amount("1234.56"))
+    assert ASK_ID not in phone.transcript
+
+
+def paid(month: str) -> str:
+    return PAYMENTS.month.format(month=month, individual="一百二十元", credited="一百二十元整")
+
+
 def test_payment_records_page_by_page(phone, page):
     phone.call("+861012393")
-    phone.hears("欢迎致电")
+    phone.hears(MAIN.greeting)
     phone.tap("2")
     sign_in(phone, "110101196106080024", "111111")
-    phone.hears("第一页，共三页。")
-    phone.hears("二零一六年六月，缴费基数六千元，")
-    phone.tap("1")
+    phone.hears(PAYMENTS.page.format(page="一", pages="三"))
+    phone.hears(paid("二零一六年六月"))
+    phone.tap("6")
     # Each page is left as soon as its first month is heard: a key interrupts the rest of a Gather's prompts.
-    phone.hears("二零一六年三月，缴费基数六千元，")
-    phone.tap("1")
-    phone.hears("二零一五年十二月，缴费基数六千元，")
-    phone.tap("1")
-    phone.hears("已经是最后一页了。")
-    phone.tap("2")
-    phone.hears("二零一六年三月，缴费基数六千元，", times=2)
+    phone.hears(paid("二零一六年三月"))
+    phone.tap("6")
+    phone.hears(paid("二零一五年十二月"))
+    phone.tap("6")
+    phone.hears(MESSAGES.last_page)
+    phone.tap("4")
+    phone.hears(paid("二零一六年三月"), times=2)
     expect(page.locator("#node")).to_have_text("payments")
     assert '"page": 1' in page.inner_text("#state")
 
 
 def test_rebate_for_other_regions_by_area_code(phone):
     phone.call("+861012393")
-    phone.hears("欢迎致电")
+    phone.hears(MAIN.greeting)
     phone.tap("3")
-    phone.hears("查询北京的标准请按1，查询其他地区请按2")
+    phone.hears(rebate_where("北京"))
     phone.tap("2")
-    phone.hears("请输入要查询地区的长途区号")
+    phone.hears(ASK_AREA_CODE)
     phone.type("0755#")
-    phone.hears("深圳的标准是：")
+    phone.hears(REBATE.region.format(region="深圳"))
     phone.tap("2")
-    phone.hears("查询北京的标准请按1，查询其他地区请按2", times=2)
+    phone.hears(rebate_where("北京"), times=2)
     phone.tap("2")
-    phone.hears("请输入要查询地区的长途区号", times=2)
+    phone.hears(ASK_AREA_CODE, times=2)
     phone.type("021#")
-    phone.hears("上海的标准和年龄有关。请输入您的年龄")
+    phone.hears(ask_age("上海"))
     phone.type("80#")
-    phone.hears("每年划入一千八百九十元，平均每月一百五十七元五角。")
-    expect(phone.said("一千八百九十元，")).to_contain_text("七十五岁及以上")
+    phone.hears(REBATE.age_tiered_yearly.format(tier=REBATE.tier_from.format(age="七十五"), amount="一千八百九十元",
+                                                monthly="一百五十七元五角"))
 
 
 def test_silence_reprompts_then_says_goodbye(phone, page):
     phone.call("+861012393")
-    phone.hears("查询医保个人账户余额请按1")
+    phone.hears(MAIN.prompt)
     # The Gather's timeout runs, visibly, after the prompt has ended.
     expect(page.locator("#countdown")).to_be_visible()
     expect(page.locator("#call-status")).to_have_text("请按键")
-    phone.hears("对不起，没有收到您的按键。")
-    phone.hears("余额请按1，缴费记录请按2，返钱标准请按3，人工服务请按0。")
+    phone.hears(MAIN.noinput[0])
+    phone.hears(MAIN.short)
     assert "event=silence" in page.inner_text("#steps")
-    phone.hears("对不起，还是没有收到您的按键。请在听到选项后按手机上的数字键。")
-    phone.hears("对不起，我们没能收到有效的按键。")
-    phone.hears("感谢您的来电，再见。")
+    phone.hears(MAIN.noinput[1])
+    phone.hears(MESSAGES.too_many_noinput)
+    phone.hears(MESSAGES.goodbye)
     # <Hangup> ends the call on the page.
     expect(page.locator("#call-status")).to_have_text("通话已结束")
     expect(page.locator("#transcript")).to_contain_text("热线挂断了电话。")
@@ -129,25 +166,25 @@ def test_silence_reprompts_then_says_goodbye(phone, page):
 
 def test_a_wrong_password_can_be_corrected(phone):
     phone.call("+862312393")
-    phone.hears("欢迎致电")
+    phone.hears(MAIN.greeting)
     phone.tap("1")
     sign_in(phone, "500103197911020032", "000000")
-    phone.hears("密码不正确，您还可以再试两次。请重新输入，以井号键结束。")
-    phone.type("555555#")
-    phone.hears("您的医保个人账户余额为三百二十六元四角。")
+    phone.hears(wrong_password(2))
+    phone.type("555555")
+    phone.hears(BALANCE.text.format(balance="三百二十六元四角", as_of=NOV_20))
 
 
 def test_the_keyboard_drives_the_keypad(phone, page):
     phone.call("+861012393")
-    phone.hears("欢迎致电")
+    phone.hears(MAIN.greeting)
     page.keyboard.press("3")
-    phone.hears("查询北京的标准请按1")
+    phone.hears(rebate_where("北京"))
     expect(page.locator("#transcript li.caller").filter(has_text=re.compile(r"^\D*3$"))).to_have_count(1)
     # * repeats the menu, typed as on a keyboard (Shift+8).
     page.keyboard.press("Shift+8")
-    phone.hears("查询北京的标准请按1", times=2)
+    phone.hears(rebate_where("北京"), times=2)
     page.keyboard.press("9")
-    phone.hears("余额请按1，缴费记录请按2", times=1)
+    phone.hears(MAIN.short, times=1)
     # Typing into the caller ID field is not a key press on the phone.
     keys_before = page.locator("#transcript li.caller").count()
     page.click("#hangup")
@@ -160,26 +197,28 @@ def test_the_keyboard_drives_the_keypad(phone, page):
 def test_a_transfer_shows_whom_the_call_goes_to(phone, page):
     # The Shanghai line's agents answer around the clock, so this does not depend on the time of day.
     phone.call("+862112393")
-    phone.hears("欢迎致电")
+    phone.hears(MAIN.greeting)
     phone.tap("0")
-    phone.hears("正在为您转接人工服务，请稍候。")
+    phone.hears(MESSAGES.agent_connecting)
     expect(page.locator("#dial-panel")).to_be_visible()
     expect(page.locator("#dial-title")).to_have_text("转接到 +862165550100")
     page.click("[data-dial-status='busy']")
-    phone.hears("对不起，人工坐席正忙，请稍后再拨。")
+    # A busy agent leads to a choice; 0 tries again.
+    phone.hears(AGENT_BUSY)
     phone.tap("0")
+    phone.hears(MESSAGES.agent_connecting, times=2)
     page.click("[data-dial-status='completed']")
     expect(page.locator("#call-status")).to_have_text("通话已结束")
 
 
 def test_hang_up_and_call_again(phone, page):
     phone.call("+861012393")
-    phone.hears("欢迎致电")
+    phone.hears(MAIN.greeting)
     page.click("#hangup")
     expect(page.locator("#transcript")).to_contain_text("您挂断了电话。")
     expect(page.locator("#call")).to_have_text("再拨一次")
     page.click("#call")
-    phone.hears("欢迎致电")
+    phone.hears(MAIN.greeting)
 
 
 def test_english_interface(page):
@@ -196,17 +235,17 @@ def test_english_interface(page):
 def test_keys_interrupt_prompts_inside_a_gather_only(phone, page):
     # At normal speed the greeting lasts seconds, so the key surely lands while it is being said.
     phone.call("+862112393", fast=False)
-    phone.hears("您好，欢迎致电医保服务热线。")
+    phone.hears(MAIN.greeting)
     phone.tap("1")
-    phone.hears("请输入您的十八位身份证号码")
-    expect(phone.said("欢迎致电")).to_have_class(re.compile(r"\binterrupted\b"))
-    expect(phone.said("查询医保个人账户余额请按1")).to_have_count(0)
+    phone.hears(ASK_ID)
+    expect(phone.said(MAIN.greeting)).to_have_class(re.compile(r"\binterrupted\b"))
+    expect(phone.said(MAIN.prompt)).to_have_count(0)
     # The transfer announcement is a <Say> outside any <Gather>: Twilio does not listen there.
     phone.tap("0#")
-    phone.hears("正在为您转接人工服务，请稍候。")
+    phone.hears(MESSAGES.agent_connecting)
     phone.tap("5")
     ignored = page.locator("#transcript li.caller.ignored")
     expect(ignored).to_have_count(1)
     expect(ignored).to_contain_text("未被接收")
     expect(page.locator("#dial-panel")).to_be_visible()
-    expect(phone.said("正在为您转接人工服务")).not_to_have_class(re.compile(r"\binterrupted\b"))
+    expect(phone.said(MESSAGES.agent_connecting)).not_to_have_class(re.compile(r"\binterrupted\b"))

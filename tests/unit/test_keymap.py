@@ -1,0 +1,77 @@
+"""One key map: `ivr check` refuses an action on two keys and a paging key that means something else elsewhere."""
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr.content.checks import check
+from ivr.core.lines import Line, Period
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path):
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts", ignore=shutil.ignore_patterns("scenarios"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    return tmp_path
+
+
+def errors(project: Path) -> list[tuple[str, str]]:
+    return [(p.code, p.message) for p in check(project / "prompts", project / "data").problems if not p.warning]
+
+
+def edit(project: Path, old: str, new: str) -> None:
+    menus = project / "prompts" / "menus.yaml"
+    text = menus.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    menus.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_the_shipped_menus_keep_one_key_map(project):
+    assert errors(project) == []
+
+
+def test_an_action_on_another_key_than_elsewhere_is_refused(project):
+    # `back` is on 1 in entry_help; on 2 in password_help it would mean two keys for one thing.
+    edit(project, '''    prompt: "{password_reset}重新输入密码按1，主菜单按9，人工按0。"
+    options:
+      "1": back''', '''    prompt: "{password_reset}重新输入密码按2，主菜单按9，人工按0。"
+    options:
+      "2": back''')
+    found = errors(project)
+    assert [code for code, _ in found] == ["action_key_differs"]
+    assert "back" in found[0][1] and "entry_help" in found[0][1]
+
+
+def test_a_paging_key_may_mean_nothing_else_anywhere(project):
+    edit(project, '''      "1": {go: rebate, set: {region: line}}''', '''      "6": {go: rebate, set: {region: line}}''')
+    found = errors(project)
+    assert [code for code, _ in found] == ["reserved_key_elsewhere"]
+    assert "next_page" in found[0][1]
+
+
+TZ = ZoneInfo("Asia/Shanghai")
+OFFICE = Line("b", ("+1",), "beijing", "+2", (
+    Period("weekdays", dt.time(8), dt.time(12)),
+    Period("weekdays", dt.time(14, 30), dt.time(17, 30)),
+))
+
+
+@pytest.mark.parametrize("now, opening", [
+    (dt.datetime(2026, 11, 23, 7, 59, tzinfo=TZ), dt.datetime(2026, 11, 23, 8, 0, tzinfo=TZ)),
+    (dt.datetime(2026, 11, 23, 8, 0, tzinfo=TZ), dt.datetime(2026, 11, 23, 14, 30, tzinfo=TZ)),
+    (dt.datetime(2026, 11, 23, 12, 0, tzinfo=TZ), dt.datetime(2026, 11, 23, 14, 30, tzinfo=TZ)),
+    (dt.datetime(2026, 11, 23, 17, 30, tzinfo=TZ), dt.datetime(2026, 11, 24, 8, 0, tzinfo=TZ)),
+    (dt.datetime(2026, 11, 27, 18, 0, tzinfo=TZ), dt.datetime(2026, 11, 30, 8, 0, tzinfo=TZ)),
+    (dt.datetime(2026, 11, 29, 23, 59, tzinfo=TZ), dt.datetime(2026, 11, 30, 8, 0, tzinfo=TZ)),
+])
+def test_the_next_opening_is_the_first_start_after_now(now, opening):
+    assert OFFICE.next_opening(now) == opening
+
+
+def test_agents_around_the_clock_have_no_next_opening():
+    assert Line("s", ("+1",), "shanghai", "+2", None).next_opening(dt.datetime(2026, 11, 23, tzinfo=TZ)) is None
