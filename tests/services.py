@@ -76,3 +76,20 @@ def redis_keys(url: str, prefix: str) -> dict[str, int]:
         return {key: client.ttl(key) for key in client.scan_iter(match=prefix + "*")}
     finally:
         client.close()
+
+
+# The two ways the hotline stores what callers do, as a fixture's params: every test using `on_each_backend` runs twice.
+BACKENDS = ["sqlite", "postgres+redis"]
+
+
+def on_each_backend(request, tmp_path, config: dict):
+    """An app with `config` on SQLite or on PostgreSQL+Redis (request.param, one of BACKENDS), closed afterwards."""
+    from ivr import create_app
+
+    config = {**config, "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}"}
+    if request.param == "postgres+redis":
+        url, prefix = request.getfixturevalue("redis_url")
+        config.update(DATABASE_URL=request.getfixturevalue("postgres_url"), REDIS_URL=url, IVR_REDIS_PREFIX=prefix)
+    app = create_app(config)
+    yield app
+    app.extensions["ivr.store"].close()

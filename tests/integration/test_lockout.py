@@ -16,7 +16,7 @@ from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 from tests.prompts import ASK_PASSWORD, BEIJING_HOURS, MAIN, MESSAGES, SCRIPT, accepted, next_opening, wrong_password
 from tests.servers import Redis
-from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
+from tests.services import BACKENDS, on_each_backend, postgres_url, redis_url  # noqa: F401  (fixtures)
 
 KEY = "lockout-test-password-key-0123456789abcdef"
 BEIJING_72, PASSWORD_72 = "110108195404120012", "222222"
@@ -28,16 +28,10 @@ LOCKED = [MESSAGES.locked, MESSAGES.agent_offer, MAIN.short]
 wrong = wrong_password
 
 
-@pytest.fixture(params=["sqlite", "postgres+redis"])
+@pytest.fixture(params=BACKENDS)
 def app(request, tmp_path, clock):
-    config = {"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "IVR_PASSWORD_KEY": KEY,
-              "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}"}
-    if request.param == "postgres+redis":
-        url, prefix = request.getfixturevalue("redis_url")
-        config.update(DATABASE_URL=request.getfixturevalue("postgres_url"), REDIS_URL=url, IVR_REDIS_PREFIX=prefix)
-    app = create_app(config)
-    yield app
-    app.extensions["ivr.store"].close()
+    yield from on_each_backend(request, tmp_path, {"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock,
+                                                   "IVR_PASSWORD_KEY": KEY})
 
 
 def at_password(app, id_number: str, from_: str = "+8613900000000") -> Phone:

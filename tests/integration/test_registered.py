@@ -10,14 +10,13 @@ import pytest
 import redis as redis_library
 from sqlalchemy import MetaData, create_engine, select
 
-from ivr import create_app
 from ivr.content.accounts import load_accounts
 from ivr.content.version import load_hotline
 from ivr.storage.passwords import Passwords
 from ivr.storage.schema import accounts
 from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
-from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
+from tests.services import BACKENDS, on_each_backend, postgres_url, redis_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = load_hotline(ROOT / "prompts", ROOT / "data").script
@@ -37,16 +36,10 @@ def wrong(remaining: int) -> str:
     return SCRIPT.nodes["ask_password"].errors["wrong"].format(remaining=SCRIPT.reader.count(remaining))
 
 
-@pytest.fixture(params=["sqlite", "postgres+redis"])
+@pytest.fixture(params=BACKENDS)
 def app(request, tmp_path, clock):
-    config = {"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "IVR_PASSWORD_KEY": KEY,
-              "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}"}
-    if request.param == "postgres+redis":
-        url, prefix = request.getfixturevalue("redis_url")
-        config.update(DATABASE_URL=request.getfixturevalue("postgres_url"), REDIS_URL=url, IVR_REDIS_PREFIX=prefix)
-    app = create_app(config)
-    yield app
-    app.extensions["ivr.store"].close()
+    yield from on_each_backend(request, tmp_path, {"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock,
+                                                   "IVR_PASSWORD_KEY": KEY})
 
 
 def asks_balance(app, from_: str) -> Phone:

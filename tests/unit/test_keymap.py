@@ -1,7 +1,6 @@
 """One key map: `ivr check` refuses an action on two keys and a paging key that means something else elsewhere."""
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -9,16 +8,7 @@ import pytest
 
 from ivr.content.checks import check
 from ivr.core.lines import Line, Period
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def project(tmp_path):
-    shutil.copytree(ROOT / "prompts", tmp_path / "prompts", ignore=shutil.ignore_patterns("scenarios"))
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    return tmp_path
-
+from tests.unit.test_check import project  # noqa: F401  (fixture)
 
 def errors(project: Path) -> list[tuple[str, str]]:
     return [(p.code, p.message) for p in check(project / "prompts", project / "data").problems if not p.warning]
