@@ -142,12 +142,21 @@ def map_command(output: str) -> None:
 @click.argument("path", required=False, type=click.Path(exists=True))
 @click.option("--verbose", "-v", is_flag=True, help="Print every scenario's transcript, not only the failed ones'.")
 def test_scenarios(path: str | None, verbose: bool) -> None:
-    """Run operators' scenarios (PATH: a file or folder; default prompts/scenarios) against the current prompts and data."""
-    from ivr.content.checks import folders, format_problem
+    """Run operators' scenarios (PATH: a file or folder; default prompts/scenarios) against prompts/ and data/ on disk.
+
+    The files are checked first as `ivr check --strict` checks them: a broken edit fails here with its file:line
+    errors instead of the scenarios quietly running on the last version that was good.
+    """
+    from ivr.content.checks import blocking, folders, format_problem
     from ivr.content.yamlsource import SourceError
     from ivr.tools.scenarios import report, run_all
 
     prompts, data = folders(None)
+    problems = blocking(prompts, data)
+    if problems:
+        for problem in problems:
+            click.echo(format_problem(problem), err=True)
+        sys.exit(1)
     try:
         outcomes = run_all(prompts, data, Path(path) if path else prompts / "scenarios")
     except (SourceError, HotlineError) as exc:

@@ -47,6 +47,15 @@ def check(prompts: Path, data: Path) -> Report:
     return Report(problems + check_data(Path(data)))
 
 
+def blocking(prompts: Path, data: Path) -> list[SourceError]:
+    """What keeps files out of service: every problem `ivr check --strict` fails on, warnings included.
+
+    Publishing, the watcher, a server's start and `ivr test` all ask this one question, so that nothing reaches
+    callers that `ivr check --strict` would refuse (an unknown voice, a warning, is one Twilio would reject).
+    """
+    return check(prompts, data).problems
+
+
 def check_data(data: Path) -> list[SourceError]:
     """Every problem in data/regions.yaml, lines.yaml and accounts.yaml."""
     book, problems = check_regions(data / "regions.yaml")

@@ -96,7 +96,14 @@ class Versions:
             return None
         if pointer.get("prompts") != str(self.prompts.resolve()) or pointer.get("data") != str(self.data.resolve()):
             return None
-        return self._pinned(str(pointer.get("version", "")))
+        version = str(pointer.get("version", ""))
+        if self._pinned(version) is None:
+            return None
+        try:
+            # Served again only if it passes today's checks, like every other way into service.
+            return self._checked(version, self.archive / version)
+        except Exception:  # noqa: BLE001  (a last good version that no longer passes is no fallback)
+            return None
 
     def __call__(self, version: str | None = None) -> Hotline:
         self._watch()
@@ -190,7 +197,8 @@ class Versions:
         version = _version(files)
         folder = self.archive / version
         if folder.is_dir():
-            return self._load(version, folder)
+            # Checked again: a copy kept by an earlier release may predate a check, and must not skip it.
+            return self._checked(version, folder)
         self.archive.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=".new-", dir=self.archive))
         try:
@@ -232,13 +240,13 @@ class Versions:
                 self._known.pop(folder.name, None)
 
     def _checked(self, version: str, work: Path) -> Hotline:
-        """The copy in `work` loaded, after every check `ivr check` makes; RefusedEdit on any error.
+        """The copy in `work` loaded, after every check `ivr check --strict` makes; RefusedEdit on any problem.
 
         The copy is checked, not the operator's folders (which may change meanwhile), and told at the operator's files.
         """
-        from ivr.content.checks import check, format_problem
+        from ivr.content.checks import blocking, format_problem
 
-        errors = check(work / "prompts", work / "data").errors
+        errors = blocking(work / "prompts", work / "data")
         if errors:
             raise RefusedEdit([self._at_own_files(format_problem(p), work) for p in errors])
         try:

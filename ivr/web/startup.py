@@ -13,7 +13,7 @@ from flask import Flask
 
 from ivr.config import from_environment
 from ivr.content.accounts import check_accounts
-from ivr.content.checks import check, format_problem
+from ivr.content.checks import blocking, format_problem
 from ivr.content.version import HotlineError
 from ivr.content.versions import Versions
 from ivr.content.yamlsource import SourceError
@@ -42,5 +42,4 @@ def refusal(prompts: Path, data: Path, error: Exception) -> list[str]:
     """The problems behind a start-up error, in Chinese and English at file:line:column."""
     if isinstance(error, SourceError):
         return [format_problem(error)]
-    errors = check(prompts, data).errors
-    return [format_problem(problem) for problem in errors] or [f"error: {error}"]
+    return [format_problem(problem) for problem in blocking(prompts, data)] or [f"error: {error}"]

@@ -239,6 +239,8 @@ def serve_while(app, seconds: float, until=None) -> list[float]:
 @pytest.mark.parametrize("old, new, reason", [
     # Twilio refuses a voice that does not speak the language: every <Say> of every call would fail.
     ("voice: Polly.Zhiyu", "voice: Polly.Joanna", "Polly.Joanna"),
+    # A voice Twilio does not know, which `ivr check --strict` refuses as a warning.
+    ("voice: Polly.Zhiyu", "voice: Polly.Nobody", "Polly.Nobody"),
 ])
 def test_hot_reload_refuses_what_ivr_check_refuses(files, clock, tmp_path, old, new, reason):
     app = make_app(files, clock, tmp_path / "g.sqlite")
@@ -319,3 +321,24 @@ def test_a_billion_laughs_edit_is_refused_while_callers_are_answered_quickly(fil
     assert versions.status()["error"], "the edit was neither refused nor published"
     assert versions().version == good
     assert took and max(took) < 1.0, max(took)
+
+
+def test_a_version_kept_from_before_a_check_existed_is_checked_again(files, clock, tmp_path):
+    """A copy of a version archived by an earlier release is no way around today's checks."""
+    from ivr.content.versions import _version
+
+    app = make_app(files, clock, tmp_path / "k.sqlite")
+    versions = app.extensions["ivr.versions"]
+    good = versions().version
+    settings = files / "prompts" / "settings.yaml"
+    edited = settings.read_text(encoding="utf-8").replace("voice: Polly.Zhiyu", "voice: Polly.Joanna")
+    files_now = {name: path.read_bytes() for name, path in versions._files()}
+    files_now["prompts/settings.yaml"] = edited.encode("utf-8")
+    kept = versions.archive / _version(files_now)
+    shutil.copytree(files / "prompts", kept / "prompts", dirs_exist_ok=True)
+    shutil.copytree(files / "data", kept / "data", dirs_exist_ok=True)
+    (kept / "prompts" / "settings.yaml").write_text(edited, encoding="utf-8")
+    settings.write_text(edited, encoding="utf-8")
+    errors = wait_for(lambda: versions() and versions.status()["error"])
+    assert any("settings.yaml:" in line and "Polly.Joanna" in line for line in errors)
+    assert versions().version == good

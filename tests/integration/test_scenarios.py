@@ -1,5 +1,6 @@
 """Operators' scenarios: the shipped ones pass through the real webhooks, and a broken expectation is reported."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,32 @@ def test_a_misspelt_step_is_reported_with_its_line(tmp_path):
     assert result.exit_code == 2
     assert f"{path}:5:" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def edited(tmp_path, monkeypatch):
+    """A copy of prompts/ and data/ that `ivr test` reads as the operator's files."""
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts", ignore=shutil.ignore_patterns("scenarios"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    monkeypatch.setenv("IVR_PROMPTS", str(tmp_path / "prompts"))
+    monkeypatch.setenv("IVR_DATA", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.mark.parametrize("old, new, where", [
+    # An error: a voice that does not speak the language.
+    ("voice: Polly.Zhiyu", "voice: Polly.Joanna", "settings.yaml:6:10:"),
+    # A warning, which `ivr check --strict` fails on: a voice Twilio does not know.
+    ("voice: Polly.Zhiyu", "voice: Polly.Nobody", "settings.yaml:6:10:"),
+])
+def test_a_broken_edit_fails_at_its_line_instead_of_testing_the_last_good_version(edited, scenario, old, new, where):
+    passing = scenario.read_text(encoding="utf-8").replace("一百元整", "五千六百七十八元九角")
+    scenario.write_text(passing, encoding="utf-8")
+    # A good run first, so that the folders have a last good version a server would fall back on.
+    assert CliRunner().invoke(main, ["test", str(scenario)]).exit_code == 0
+    settings = edited / "prompts" / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    result = CliRunner().invoke(main, ["test", str(scenario)])
+    assert result.exit_code == 1
+    assert where in result.output
+    assert "PASS" not in result.output
