@@ -43,7 +43,9 @@ def check(prompts: Path, data: Path) -> Report:
     """Check the prompts folder and the data folder together, as the hotline and `ivr load-demo` would load them."""
     model, located, problems = validate(Path(prompts))
     if model is not None:
-        problems += script_warnings(model, located)
+        told = {p.mark for p in problems}
+        # A converted key already told as an error (04 read as 4) is not told again as a warning at the same place.
+        problems += [p for p in script_warnings(model, located) if not (p.code == "yaml_converted" and p.mark in told)]
     return Report(problems + check_data(Path(data)))
 
 

@@ -98,7 +98,9 @@ def explain(error: dict, data, located: Located, model: type[BaseModel]) -> Sour
     if kind == "bool_key":
         bad = located.conversions.get(tuple(path) + (False,)) or located.conversions.get(tuple(path) + (True,))
         return SourceError(bad.mark if bad else mark, "bool_key", where=where(path), text=bad.text if bad else "no")
-    if kind in ("phone_key", "same_key"):
+    if kind == "same_key":
+        return _same_key(path, ctx.get("key", ""), located, mark)
+    if kind == "phone_key":
         return SourceError(mark, kind, where=where(path), key=ctx.get("key", ""))
     converted = located.conversions.get(tuple(path))
     if converted is not None:
@@ -225,3 +227,18 @@ def _unexpected_numbers(located: Located, already: list[SourceError]) -> list[So
             problems.append(SourceError(conversion.mark, "converted_value", where=where(path), text=conversion.text,
                                         value=yaml_word(conversion.value)))
     return problems
+
+
+def _same_key(path: list, key: str, located: Located, mark) -> SourceError:
+    """Two options on one phone key: told at the one YAML read as a number (01 or 1 unquoted), naming the other's line."""
+    typed = [(p[-1], m) for p, m in located.key_marks.items()
+             if p[:-1] == tuple(path) and str(p[-1]) == key and not isinstance(p[-1], str)]
+    typed += [(p[-1], c.mark) for p, c in located.conversions.items()
+              if p[:-1] == tuple(path) and str(c.value) == key and c.mark not in {m for _, m in typed}]
+    other = located.key_marks.get(tuple(path) + (key,))
+    if not typed or other is None:
+        return SourceError(mark, "same_key", where=where(path), key=key, text=key, first=mark.line if mark else 1)
+    value, at = typed[-1]
+    conversion = located.conversions.get(tuple(path) + (value,))
+    return SourceError(at, "same_key", where=where(path), key=key, text=conversion.text if conversion else str(value),
+                       first=other.line)

@@ -83,7 +83,7 @@ class Located:
 
     def mark(self, path: tuple) -> Mark | None:
         """The mark of the value at path, or of its nearest parent that has one."""
-        path = tuple(path)
+        path = self._as_typed(tuple(path))
         while path:
             if path in self.marks:
                 return self.marks[path]
@@ -92,7 +92,21 @@ class Located:
 
     def key_mark(self, path: tuple) -> Mark | None:
         """The mark of the key that names path, falling back to its value."""
-        return self.key_marks.get(tuple(path)) or self.mark(path)
+        path = self._as_typed(tuple(path))
+        return self.key_marks.get(path) or self.mark(path)
+
+    def _as_typed(self, path: tuple) -> tuple:
+        """The path as the file holds it: the models name an option "4" that YAML read from an unquoted 04 as 4.
+
+        Without this the mark of such a key would fall back to its parent's, lines away from what the operator typed.
+        """
+        if not path or path in self.marks or not isinstance(path[-1], str):
+            return path
+        parent = self._as_typed(path[:-1])
+        for key in (path[-1], *(p[-1] for p in self.key_marks if p[:-1] == parent and str(p[-1]) == path[-1])):
+            if parent + (key,) in self.marks:
+                return parent + (key,)
+        return parent + path[-1:]
 
 
 # Limits on what one operator's file may cost to read. The largest shipped file is about 30 kB; a file beyond
@@ -204,7 +218,7 @@ def parse(text: str, file: str, true_false_only: bool = False) -> Located:
     try:
         root = _composed(text, true_false_only) if len(text) <= CACHED_CHARACTERS else _compose(text, true_false_only)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
+        raise _syntax_error(exc, file, text) from None
     except yaml.reader.ReaderError as exc:
         raise SourceError(_text_mark(text, exc.position, file), "yaml_character", character=f"#x{exc.character:04x}"
                           if isinstance(exc.character, int) else repr(exc.character)) from None
@@ -219,19 +233,65 @@ def parse(text: str, file: str, true_false_only: bool = False) -> Located:
     return Located(data, builder.marks, builder.key_marks, builder.conversions)
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> SourceError:
+def _error_mark(exc: yaml.MarkedYAMLError):
     mark = exc.problem_mark or exc.context_mark
     opened = exc.context and ("flow" in exc.context or "quoted" in exc.context)
     if opened and exc.context_mark and exc.problem_mark and exc.context_mark.line < exc.problem_mark.line:
         # An unclosed bracket or quote is noticed lines later; the mistake is where it was opened.
         mark = exc.context_mark
+    return mark
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SourceError:
+    mark = _error_mark(exc)
     where = Mark(file, mark.line + 1, mark.column + 1) if mark else Mark(file, 1, 1)
     problem = exc.problem or exc.context or "invalid YAML"
+    lines = text.split("\n")
+    tab = _tab_before(lines, exc.problem_mark)
+    if tab is not None:
+        # PyYAML names a tab in its own words, or not at all ("mapping values are not allowed here").
+        return SourceError(Mark(file, *tab), "tab_indent")
     if "'\\t'" in problem:
         return SourceError(where, "tab_indent")
     if exc.context and "quoted" in exc.context:
         return SourceError(where, "unclosed_quote")
+    unclosed = _unclosed_quote(lines, mark.line if mark else 0)
+    if unclosed is not None:
+        # The quote left open took everything up to the next quote mark as its text, often lines later, and YAML
+        # stumbled only over what came after that; the mistake is the line where the quote opened.
+        return SourceError(Mark(file, *unclosed), "unclosed_quote")
     return SourceError(where, "yaml_syntax", problem=problem)
+
+
+# How far above the line YAML stumbled on to look for a quote left open.
+QUOTE_LOOKBACK = 50
+
+
+def _tab_before(lines: list[str], mark) -> tuple[int, int] | None:
+    """(line, column) of a tab in the indentation of the line YAML stumbled on, which is then the mistake."""
+    if mark is None or mark.line >= len(lines):
+        return None
+    line = lines[mark.line]
+    indentation = line[:len(line) - len(line.lstrip(" \t-"))]
+    return (mark.line + 1, indentation.index("\t") + 1) if "\t" in indentation else None
+
+
+def _unclosed_quote(lines: list[str], line: int) -> tuple[int, int] | None:
+    """(line, column) of the nearest quote at or above `line` that its own line never closes."""
+    for number in range(min(line, len(lines) - 1), max(line - QUOTE_LOOKBACK, 0) - 1, -1):
+        body = lines[number]
+        if '"' not in body and "'" not in body:
+            continue
+        stripped = body.lstrip()
+        try:
+            for _ in yaml.parse(stripped, Loader=yaml.SafeLoader):
+                pass
+        except yaml.MarkedYAMLError as exc:
+            if exc.context and "quoted" in exc.context and exc.context_mark is not None:
+                return number + 1, len(body) - len(stripped) + exc.context_mark.column + 1
+        except yaml.YAMLError:
+            continue
+    return None
 
 
 class _Builder:

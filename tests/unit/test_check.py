@@ -47,7 +47,7 @@ CASES = [
     ("settings.yaml", "  page_size: 3", "  page_size: 0", ("settings.yaml", 35, 14, "too_small", False)),
     ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      no: balance\n    noinput', ("menus.yaml", 21, 7, "bool_key", False)),
     ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      04: balance\n    noinput', ("menus.yaml", 21, 7, "converted_value", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      3: balance\n    noinput', ("menus.yaml", 18, 7, "same_key", False)),
+    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      3: balance\n    noinput', ("menus.yaml", 21, 7, "same_key", False)),
     ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "3": balance\n    noinput', ("menus.yaml", 21, 7, "duplicate_key", False)),
     ("menus.yaml", '      "2": payments\n', '      "2": paymnets\n', ("menus.yaml", 19, 12, "no_such_node", False)),
     ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "0": balance\n    noinput', ("menus.yaml", 21, 7, "global_key_option", False)),
@@ -111,3 +111,53 @@ def test_garbage_never_gives_a_traceback(project, garbage):
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "menus.yaml:" in result.output
+
+
+def line_of(path: Path, fragment: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if fragment in line)
+
+
+def open_quote(text: str) -> str:
+    """The main menu's greeting with its closing quote lost, as a slip of the keyboard leaves it."""
+    return text.replace('greeting: "', 'greeting: "MARK', 1).replace('。"\n', "。\n", 1)
+
+
+# The three mistakes whose messages misled: (how menus.yaml is broken, the code, the words the operator reads,
+# what the line of the mistake holds).
+MISLEADING = [
+    # A tab that YAML names only as "mapping values are not allowed here" or "found character '\t'".
+    (lambda text: text.replace("    options:\n", "    options:\n\t", 1), "tab_indent", "tab", "\t"),
+    # An unquoted 01 that is the key 1 a line above: told at the 01, not at the first key of the menu.
+    (lambda text: text.replace('      "3": rebate\n', '      "3": rebate\n      01: balance\n', 1), "same_key", "unquoted 01",
+     "01: balance"),
+    # A closing quote left out: YAML reads on to the next quote mark and stumbles lines later.
+    (open_quote, "unclosed_quote", "never closed", "MARK"),
+]
+
+
+@pytest.mark.parametrize("breaking, code, words, fragment", MISLEADING, ids=[case[1] for case in MISLEADING])
+def test_the_misleading_yaml_mistakes_are_told_at_their_line_in_plain_words(project, breaking, code, words, fragment):
+    path = project / "prompts" / "menus.yaml"
+    path.write_text(breaking(path.read_text(encoding="utf-8")), encoding="utf-8")
+    problems = check(project / "prompts", project / "data").problems
+    assert [(p.code, p.mark.line) for p in problems] == [(code, line_of(path, fragment))]
+    assert words in problems[0].message
+    assert "<" not in problems[0].message and "expected" not in problems[0].message
+
+
+def test_a_quote_far_from_the_next_one_is_still_told_where_it_opened(project):
+    path = project / "prompts" / "settings.yaml"
+    text = path.read_text(encoding="utf-8")
+    # Seven lines and more without a quote mark: the quote left open runs on to the next one far below.
+    path.write_text(text.replace("  language: cmn-CN\n", '  language: "cmn-CN\n', 1), encoding="utf-8")
+    problems = check(project / "prompts", project / "data").problems
+    assert [(p.code, p.mark.line) for p in problems] == [("unclosed_quote", line_of(path, 'language: "cmn-CN'))]
+
+
+def test_every_problem_of_an_unquoted_key_is_told_at_it_once(project):
+    """04 is the key 4, which paging reserves: both problems stand at the 04, and the conversion is told once."""
+    edit(project, "prompts/menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      04: balance\n    noinput')
+    path = project / "prompts" / "menus.yaml"
+    problems = check(project / "prompts", project / "data").problems
+    assert {p.mark.line for p in problems} == {line_of(path, "04: balance")}
+    assert [p.code for p in problems].count("converted_value") + [p.code for p in problems].count("yaml_converted") == 1
