@@ -141,28 +141,146 @@ def map_command(output: str) -> None:
 @main.command("test")
 @click.argument("path", required=False, type=click.Path(exists=True))
 @click.option("--verbose", "-v", is_flag=True, help="Print every scenario's transcript, not only the failed ones'.")
-def test_scenarios(path: str | None, verbose: bool) -> None:
+@click.option("--version", "number", type=int, default=None, help="Test published version N instead of the files on disk.")
+def test_scenarios(path: str | None, verbose: bool, number: int | None) -> None:
     """Run operators' scenarios (PATH: a file or folder; default prompts/scenarios) against prompts/ and data/ on disk.
 
     The files are checked first as `ivr check --strict` checks them: a broken edit fails here with its file:line
     errors instead of the scenarios quietly running on the last version that was good.
     """
-    from ivr.content.checks import blocking, folders, format_problem
+    import tempfile
+
+    from ivr.content.checks import folders
+
+    prompts, data = folders(None)
+    scenarios = Path(path) if path else prompts / "scenarios"
+    if number is None:
+        sys.exit(_test(prompts, data, scenarios, verbose))
+    from ivr.content.publishing import as_bytes
+    from ivr.tools.publish import say, written_out
+
+    version = _published().get(number)
+    if version is None:
+        click.echo(say("no_such_version", number=number), err=True)
+        sys.exit(2)
+    with tempfile.TemporaryDirectory(prefix="ivr-version-") as folder:
+        sys.exit(_test(*written_out(as_bytes(version.files), Path(folder), data / "accounts.yaml"), scenarios, verbose))
+
+
+def _test(prompts: Path, data: Path, scenarios: Path, verbose: bool) -> int:
+    from ivr.content.checks import blocking, format_problem
     from ivr.content.yamlsource import SourceError
     from ivr.tools.scenarios import report, run_all
 
-    prompts, data = folders(None)
     problems = blocking(prompts, data)
+    for problem in problems:
+        click.echo(format_problem(problem), err=True)
     if problems:
-        for problem in problems:
-            click.echo(format_problem(problem), err=True)
-        sys.exit(1)
+        return 1
     try:
-        outcomes = run_all(prompts, data, Path(path) if path else prompts / "scenarios")
+        outcomes = run_all(prompts, data, scenarios)
     except (SourceError, HotlineError) as exc:
         click.echo(format_problem(exc) if isinstance(exc, SourceError) else f"error: {exc}", err=True)
+        return 2
+    return report(outcomes, click.echo, verbose)
+
+
+def _published():
+    """The published versions in the hotline's database (DATABASE_URL, or SQLite in the instance folder)."""
+    from ivr.config import from_environment
+    from ivr.storage.passwords import Passwords, instance_key
+    from ivr.storage.store import BackendUnavailable, Store
+    from ivr.web.app import database_url, instance_folder
+
+    config = from_environment()
+    instance = instance_folder()
+    instance.mkdir(parents=True, exist_ok=True)
+    store = Store(database_url(config, instance), passwords=Passwords(instance_key(config["IVR_PASSWORD_KEY"], instance)))
+    # The command's connections are closed when it ends, however it ends.
+    click.get_current_context().call_on_close(store.close)
+    try:
+        store.create_schema()
+    except BackendUnavailable as exc:
+        click.echo(f"error: cannot reach the database ({exc}); check DATABASE_URL", err=True)
         sys.exit(2)
-    sys.exit(report(outcomes, click.echo, verbose))
+    return store.published
+
+
+def _author(given: str | None) -> str:
+    import getpass
+
+    if given:
+        return given
+    try:
+        # LOGNAME, USER, LNAME or USERNAME from the environment, else the account's name.
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@main.command()
+@click.option("--message", "-m", required=True, help="What changed and why, for `ivr versions`.")
+@click.option("--author", default=None, help="Who publishes (default: the user name from the environment).")
+def publish(message: str, author: str | None) -> None:
+    """Check and test prompts/ and data/ on disk, then publish them as the next version for every server."""
+    from ivr.content.checks import folders
+    from ivr.content.publishing import UnreadableFile
+    from ivr.tools.publish import publish as publish_files
+
+    prompts, data = folders(None)
+    try:
+        status = publish_files(_published(), prompts, data, prompts / "scenarios", _author(author), message, click.echo)
+    except UnreadableFile as exc:
+        click.echo(f"error: {exc}", err=True)
+        status = 1
+    sys.exit(status)
+
+
+@main.command()
+def versions() -> None:
+    """List the published versions, newest first; * marks the one servers run."""
+    from ivr.tools.publish import listing, say
+
+    lines = listing(_published())
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo(say("no_versions"))
+
+
+@main.command()
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+def diff(old: int, new: int) -> None:
+    """Show what changed from published version OLD to version NEW."""
+    from ivr.content.publishing import diff as difference
+    from ivr.tools.publish import say
+
+    published = _published()
+    found = {number: published.get(number) for number in (old, new)}
+    for number, version in found.items():
+        if version is None:
+            click.echo(say("no_such_version", number=number), err=True)
+            sys.exit(2)
+    lines = difference(found[old], found[new])
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo(say("no_difference", old=old, new=new))
+
+
+@main.command()
+@click.argument("number", type=int)
+@click.option("--message", "-m", default=None, help="Why (default: rollback to version N).")
+@click.option("--author", default=None, help="Who rolls back (default: the user name from the environment).")
+def rollback(number: int, message: str | None, author: str | None) -> None:
+    """Publish version NUMBER again, as the next version, after today's checks and scenarios."""
+    from ivr.content.checks import folders
+    from ivr.tools.publish import rollback as roll_back
+
+    prompts, data = folders(None)
+    sys.exit(roll_back(_published(), number, prompts / "scenarios", data / "accounts.yaml", _author(author), message,
+                       click.echo))
 
 
 @main.command("load-demo")

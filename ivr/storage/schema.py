@@ -112,3 +112,18 @@ call_steps = Table(
     Column("node", String(64), nullable=False),
     Column("ended", Boolean, nullable=False),
 )
+
+# Every published version of prompts/ and data/, numbered from 1; a rollback adds a row with an earlier version's files.
+# `digest` is the SHA-256 of the files (ivr.content.publishing.digest); its first 16 characters are the version calls
+# keep, so the index on it finds the files of a call that started on another replica.
+content_versions = Table(
+    "content_versions",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("digest", String(64), nullable=False, index=True),
+    Column("author", String(200), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("message", Text, nullable=False),
+    # The files as one JSON object, name to text: a version is read and written whole, never a file alone.
+    Column("files", Text, nullable=False),
+)

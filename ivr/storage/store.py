@@ -38,6 +38,7 @@ from ivr.storage.call_state import RedisCallStates, SqlCallStates
 from ivr.storage.database import Database
 from ivr.storage.lockouts import Guards, Place, Refused
 from ivr.storage.passwords import PasswordKeyError, Passwords
+from ivr.storage.published import SqlPublishedVersions
 from ivr.storage.schema import accounts, records
 
 log = logging.getLogger("ivr.store")
@@ -154,6 +155,8 @@ class Store:
         # even when Redis keeps the call state.
         self.guards = Guards(self.db)
         self.calls = SqlCallStates(self.db) if self.redis is None else RedisCallStates(self.redis, prefix)
+        # The published versions of prompts/ and data/ that every serving process runs.
+        self.published = SqlPublishedVersions(self.db)
         # Callables run after an ID number is newly locked (metrics count them); they are given nothing personal.
         self.lock_listeners: list[Callable[[], None]] = []
 

@@ -33,6 +33,16 @@ def derived_secret(password_key: str) -> bytes:
     return hmac.new(password_key.encode("utf-8"), b"ivr session cookies", hashlib.sha256).digest()
 
 
+def instance_folder() -> Path:
+    """The instance folder create_app uses, for commands that open the database without the app."""
+    return Path(Flask("ivr.web", instance_relative_config=True).instance_path)
+
+
+def database_url(config, instance: Path) -> str:
+    """DATABASE_URL, or SQLite in the instance folder when it is empty."""
+    return config["DATABASE_URL"] or f"sqlite:///{instance / 'ivr.sqlite'}"
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     # Before anything logs: every line of this process, whoever writes it out, has its ID numbers masked.
     logs.install_record_factory()
@@ -41,8 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if not app.config["DATABASE_URL"]:
-        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'ivr.sqlite'}"
+    app.config["DATABASE_URL"] = database_url(app.config, Path(app.instance_path))
     check_settings(app.config)
     if app.config["IVR_TRUST_PROXY"] == "1":
         # One proxy (deploy/nginx.conf) sets these headers itself, so only the last value of each is believed.

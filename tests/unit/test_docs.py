@@ -89,3 +89,11 @@ def test_a_field_the_guide_does_not_mention_is_caught():
         optoins: dict[str, str]
 
     assert (fields(Future) | literals(Future)) - DOCUMENTED == {"optoins"}
+
+
+def test_both_halves_walk_through_edit_check_test_publish_and_rollback():
+    chinese, english = GUIDE.split("## English")
+    for half in (chinese, english):
+        for command in ("ivr check", "ivr test", "ivr publish -m", "ivr versions", "ivr diff", "ivr rollback",
+                        "ivr test --version", "--author"):
+            assert command in half, command
