@@ -29,7 +29,10 @@ SETTINGS = (
     Setting("DATABASE_URL", "", "SQLAlchemy URL of the database; empty means SQLite in the instance folder."),
     Setting("IVR_PROMPTS", str(ROOT / "prompts"), "Folder of the operators' prompts/*.yaml."),
     Setting("IVR_DATA", str(ROOT / "data"), "Folder of regions.yaml, lines.yaml and accounts.yaml."),
-    Setting("IVR_RELOAD_SECONDS", "2", "How often the server looks for edits to prompts/ and data/ and serves them once valid (0 switches reloading off)."),
+    Setting("IVR_RELOAD_SECONDS", "2", "How often the server looks for a newly published version and for edits to prompts/ and data/, and serves them once valid (0 switches reloading off)."),
+    Setting("IVR_PUBLISH_SAVES", "", "1: each valid save of prompts/ and data/ is published as a new version by the server itself (`ivr serve` "
+                                     "on a laptop); 0: only `ivr publish` and `ivr rollback` publish, and the files are read only when "
+                                     "nothing is published yet. Empty means 1 in development and 0 in production."),
     Setting("IVR_LOAD_DEMO", "1", "Load data/accounts.yaml into an empty database at start-up (0 to switch off)."),
     Setting("REDIS_URL", "", "Redis URL (redis://host:6379/0) for password counters and call state shared by all processes; "
                              "empty keeps them in the database."),

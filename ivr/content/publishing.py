@@ -49,7 +49,11 @@ class PublishedVersions(Protocol):
 
     def listing(self) -> list[Published]: ...
 
-    def add(self, files: dict[str, str], digest: str, author: str, message: str, at: dt.datetime) -> Published: ...
+    def add(self, files: dict[str, str], digest: str, author: str, message: str, at: dt.datetime) -> Published:
+        """Store the files as the next number; files identical to the newest version return that one instead."""
+
+    def first(self, files: dict[str, str], digest: str, author: str, message: str, at: dt.datetime) -> Published:
+        """Store the files as version 1 unless a version exists; returns version 1 either way."""
 
 
 class UnreadableFile(Exception):

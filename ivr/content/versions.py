@@ -1,8 +1,13 @@
-"""Hot reload: the newest valid version of prompts/ and data/, with earlier versions kept for calls still on them.
+"""Hot reload: the version of prompts/ and data/ to serve, with earlier versions kept for calls still on them.
 
 Edits are read, parsed and checked by a watcher thread in each process, never inside a request: a request only reads
-which version is current. An edit is published only if `ivr check` finds no error in it; anything that goes wrong
-while reading or checking it (any exception) refuses the edit with its reason, and callers keep the version they had.
+which version is current. A version is served only if `ivr check --strict` finds nothing in it; anything that goes
+wrong while reading or checking it (any exception) refuses it with its reason, and callers keep the version they had.
+
+With published versions (ivr.content.publishing, kept in the database), every process serves the newest one: the
+watcher looks at the newest number every interval, so a version published by `ivr publish` or `ivr rollback` reaches
+every process of every replica within seconds. A first start with nothing published publishes the files it ships
+with. Where saves are published (`ivr serve` on a laptop), the watcher also publishes each valid save of the files.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ import time
 import weakref
 from pathlib import Path
 
+from ivr.content.publishing import Published, PublishedVersions, as_bytes, as_text, digest, file_names
 from ivr.content.version import HotlineError, load_hotline
 from ivr.core.hotline import Hotline
 
 log = logging.getLogger("ivr.reload")
 
-DATA_FILES = ("regions.yaml", "lines.yaml")
+# Who published a version the server published by itself, as `ivr versions` lists it.
+SERVER = "ivr serve"
 
 
 class RefusedEdit(HotlineError):
@@ -39,11 +46,19 @@ class RefusedEdit(HotlineError):
 class Versions:
     """Called once per request: returns the current Hotline, or the version a call started on when asked for it."""
 
-    def __init__(self, prompts: Path, data: Path, archive: Path, interval: float = 2.0, keep: int = 20, clock=time.monotonic):
+    def __init__(self, prompts: Path, data: Path, archive: Path, interval: float = 2.0, keep: int = 20, clock=time.monotonic,
+                 published: PublishedVersions | None = None, publish_saves: bool = True):
         self.prompts, self.data, self.archive = Path(prompts), Path(data), Path(archive)
         self.interval = interval
         self.keep = keep
         self.clock = clock
+        # The published versions, and whether valid saves of the files are published (and so served) by themselves.
+        self.published = published
+        self.watch_files = publish_saves or published is None
+        # The number of the published version served, None before any.
+        self.number: int | None = None
+        self._refused_number: int | None = None
+        self._database_down = False
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         # The process whose watcher thread runs: a worker forked from a master starts its own.
@@ -61,19 +76,68 @@ class Versions:
 
         A gunicorn worker that is recycled after an operator's broken edit must boot on what its siblings serve,
         or the whole pool stops. With no good version to fall back on (a first start) the error is raised, so the
-        operator sees file:line at once.
+        operator sees file:line at once. Without saves published, the newest published version is served instead.
         """
+        if not self.watch_files:
+            return self._start_published()
         try:
-            hotline = self._publish(self._snapshot())
+            files = self._snapshot()
+            hotline = self._publish(files)
         except Exception as exc:
-            fallback = self._last_good()
+            fallback = self._newest_published() or self._last_good()
             if fallback is None:
                 raise
             self.current = fallback
             self._failed(exc)
             return fallback
         self._remember(hotline)
+        self._store(files, hotline)
         return hotline
+
+    def _start_published(self) -> Hotline:
+        """The newest published version; on a first start, the files shipped with the server, published first."""
+        latest = self.published.latest()
+        if latest is None:
+            files = self._snapshot()
+            hotline = self._publish(files)
+            latest = self.published.first(as_text(files), digest(files), SERVER, "the files the server shipped with",
+                                          dt.datetime.now(dt.timezone.utc))
+            if latest.version == hotline.version:
+                self.number = latest.number
+                return hotline
+        hotline = self._from_published(latest)
+        self.number = latest.number
+        return hotline
+
+    def _newest_published(self) -> Hotline | None:
+        """The newest published version, when there is one that passes; for a start on broken files."""
+        if self.published is None:
+            return None
+        try:
+            latest = self.published.latest()
+            hotline = self._from_published(latest) if latest is not None else None
+        except Exception:  # noqa: BLE001  (no published version to fall back on: the last good one is tried next)
+            return None
+        if hotline is not None:
+            self.number = latest.number
+        return hotline
+
+    def _from_published(self, version: Published) -> Hotline:
+        """A published version, checked as every way into service checks, and kept in the archive for calls on it."""
+        return self._publish(as_bytes(version.files))
+
+    def _store(self, files: dict[str, bytes], hotline: Hotline) -> None:
+        """Publish a valid save of the files, so that `ivr versions` lists it and every process serves it."""
+        if self.published is None:
+            return
+        try:
+            stored = self.published.add(as_text(files), digest(files), SERVER, "saved in prompts/ and data/",
+                                         dt.datetime.now(dt.timezone.utc))
+        except Exception as exc:  # noqa: BLE001  (the save is served here all the same; publishing is retried on the next)
+            log.warning("could not publish the saved files as a version: %s", exc)
+            return
+        if stored.version == hotline.version:
+            self.number = stored.number
 
     def _pointer(self) -> Path:
         # One pointer per pair of watched folders, so that hotlines sharing an instance folder never mix.
@@ -116,6 +180,7 @@ class Versions:
         """What the simulator and the map show: the version served and the last edit that was refused."""
         return {
             "version": self.current.version,
+            "number": self.number,
             "since": self.since.isoformat(timespec="seconds"),
             "error": self.error,
             "error_at": self.error_at.isoformat(timespec="seconds") if self.error_at else None,
@@ -139,15 +204,50 @@ class Versions:
         self._stopped.set()
 
     def refresh(self) -> None:
-        """Look for edits once and publish or refuse them; whatever fails, callers keep the current version."""
+        """Look for edits and published versions once; whatever fails, callers keep the current version."""
+        if self.watch_files:
+            try:
+                self._refresh()
+            except Exception as exc:  # noqa: BLE001  (any failure is a refused edit)
+                self._failed(exc)
+        if self.published is not None:
+            self._follow()
+
+    def _follow(self) -> None:
+        """Serve a version published since the one served, by this process or any other."""
         try:
-            self._refresh()
-        except Exception as exc:  # noqa: BLE001  (any failure is a refused edit)
+            number = self.published.latest_number()
+            if number is None or number == self.number or number == self._refused_number:
+                self._database_down = False
+                return
+            latest = self.published.latest()
+        except Exception as exc:  # noqa: BLE001  (the database is unreachable: the version served stays)
+            if not self._database_down:
+                log.warning("cannot look for published versions (%s); still serving version %s", exc, self.current.version)
+            self._database_down = True
+            return
+        self._database_down = False
+        try:
+            hotline = self._from_published(latest)
+        except Exception as exc:  # noqa: BLE001  (a version this process cannot serve is refused once, not every interval)
+            self._refused_number = latest.number
             self._failed(exc)
+            return
+        self._serve(hotline, latest.number)
+
+    def _serve(self, hotline: Hotline, number: int | None) -> None:
+        changed = hotline.version != self.current.version
+        self.current, self.number = hotline, number
+        self.error = self.error_at = None
+        if changed:
+            self.since = dt.datetime.now(dt.timezone.utc)
+            self._remember(hotline)
+            log.info("now serving prompts and data version %s%s", hotline.version,
+                     f" (published version {number})" if number else "")
+            self._prune()
 
     def _files(self) -> list[tuple[str, Path]]:
-        files = [(f"prompts/{p.name}", p) for p in sorted(self.prompts.glob("*.yaml"))]
-        return files + [(f"data/{name}", self.data / name) for name in DATA_FILES]
+        return file_names(self.prompts, self.data)
 
     def _fingerprint(self) -> tuple:
         # Sizes and modification times only: nothing is read while nothing changes.
@@ -175,11 +275,8 @@ class Versions:
             self.error = self.error_at = None
             return
         hotline = self._publish(files)
-        self.current, self.since = hotline, dt.datetime.now(dt.timezone.utc)
-        self.error = self.error_at = None
-        self._remember(hotline)
-        log.info("now serving prompts and data version %s", hotline.version)
-        self._prune()
+        self._serve(hotline, self.number)
+        self._store(files, hotline)
 
     def _snapshot(self) -> dict[str, bytes]:
         files = {}
@@ -224,11 +321,23 @@ class Versions:
         if version in self._known:
             return self._known[version]
         folder = self.archive / version
-        if len(version) != 16 or not version.isalnum() or not folder.is_dir():
+        if len(version) != 16 or not version.isalnum():
             return None
+        if not folder.is_dir():
+            return self._pinned_published(version)
         try:
             return self._load(version, folder)
         except Exception:  # noqa: BLE001  (an archived version that fails is not served)
+            return None
+
+    def _pinned_published(self, version: str) -> Hotline | None:
+        """A version a call started on in another replica, which keeps its own archive: read from the database."""
+        if self.published is None:
+            return None
+        try:
+            found = self.published.with_version(version)
+            return self._from_published(found) if found is not None else None
+        except Exception:  # noqa: BLE001  (the call goes on with the current version, as before published versions)
             return None
 
     def _prune(self) -> None:
@@ -291,17 +400,18 @@ def _display(path: Path) -> str:
 
 
 def _version(files: dict[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
-    return digest.hexdigest()[:16]
+    return digest(files)[:16]
 
 
-def from_app(app) -> Versions:
-    """The app's versions: watching IVR_PROMPTS and IVR_DATA every IVR_RELOAD_SECONDS (0 switches reloading off)."""
+def from_app(app, published: PublishedVersions | None = None) -> Versions:
+    """The app's versions: the newest published every IVR_RELOAD_SECONDS (0 switches reloading off), and saves of
+    IVR_PROMPTS and IVR_DATA published by themselves where IVR_PUBLISH_SAVES says so."""
+    saves = app.config.get("IVR_PUBLISH_SAVES") or ("0" if app.config.get("IVR_ENV") == "production" else "1")
     return Versions(
         Path(app.config["IVR_PROMPTS"]),
         Path(app.config["IVR_DATA"]),
         Path(app.instance_path) / "versions",
         interval=float(app.config.get("IVR_RELOAD_SECONDS") or 0),
+        published=published,
+        publish_saves=saves == "1",
     )

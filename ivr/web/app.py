@@ -61,7 +61,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.debug and not app.testing:
         logs.configure(app.config["IVR_LOG_FORMAT"], app.config["IVR_LOG_LEVEL"])
 
-    versions = versions_of(app)
     password_key = instance_key(app.config["IVR_PASSWORD_KEY"], Path(app.instance_path))
     passwords = Passwords(password_key)
     app.secret_key = app.config["IVR_SECRET_KEY"] or derived_secret(password_key)
@@ -74,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             store.load_accounts(load_accounts(demo, passwords))
 
     store.create_schema(then=load_demo if app.config["IVR_LOAD_DEMO"] == "1" else None)
+    versions = versions_of(app, store.published)
 
     # versions() is the version of prompts and data to serve now; versions(v) the one a call started on
     # (ivr.content.versions, which reloads edits in the background).

@@ -123,3 +123,30 @@ def test_an_unknown_version_is_told(project):
     assert ivr("rollback", "4").exit_code == 2
     assert "no version 1" in ivr("diff", "1", "4").output
     assert "no version has been published yet" in ivr("versions").output
+
+
+def test_a_call_that_started_on_another_replica_finds_its_version_in_the_database(project, tmp_path, clock):
+    """Replicas keep their own instance folders: a version another one published is read from the database."""
+    import shutil as copying
+
+    from ivr import create_app
+    from ivr.tools.phone import Phone
+    from tests.conftest import TOKEN
+
+    assert ivr("publish", "-m", "as shipped").exit_code == 0
+    app = create_app({"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "IVR_RELOAD_SECONDS": "0",
+                      "IVR_PUBLISH_SAVES": "0"})
+    versions = app.extensions["ivr.versions"]
+    first = versions().version
+    edit(project / "prompts" / "menus.yaml", GREETING, NEW_GREETING)
+    edit(project / "prompts" / "scenarios" / "greeting.yaml", GREETING, NEW_GREETING)
+    assert ivr("publish", "-m", "a warmer greeting").exit_code == 0
+    second = ivr("versions").output.splitlines()[0].split()[2]
+    copying.rmtree(versions.archive / second, ignore_errors=True)
+    versions._known.pop(second, None)
+    assert versions(second).version == second != first
+    assert versions(second).script.nodes["main"].greeting == NEW_GREETING
+    # This replica itself still serves what it served: it was not told to look (IVR_RELOAD_SECONDS=0).
+    assert versions().version == first
+    assert GREETING in "".join(Phone(app.test_client(), TOKEN).dial())
+    app.extensions["ivr.store"].close()

@@ -86,7 +86,8 @@ def test_an_edit_is_served_and_a_call_in_progress_keeps_its_version(files, clock
     # The call that started before the edit hears its menu as it was, even after other calls moved on.
     assert OLD_PROMPT in "".join(before.press("*"))
     assert NEW_PROMPT in "".join(after.press("*"))
-    assert versions.status() == {"version": second, "since": versions.status()["since"], "error": None, "error_at": None}
+    assert versions.status() == {"version": second, "number": 2, "since": versions.status()["since"], "error": None,
+                                 "error_at": None}
 
 
 def test_a_broken_edit_never_takes_effect_and_is_shown(files, clock, tmp_path):
@@ -342,3 +343,39 @@ def test_a_version_kept_from_before_a_check_existed_is_checked_again(files, cloc
     errors = wait_for(lambda: versions() and versions.status()["error"])
     assert any("settings.yaml:" in line and "Polly.Joanna" in line for line in errors)
     assert versions().version == good
+
+
+def test_a_laptop_server_publishes_each_valid_save_and_follows_a_rollback(files, clock, tmp_path, monkeypatch):
+    """`ivr serve` as it comes: saves are published as versions by themselves, broken ones never."""
+    from click.testing import CliRunner
+    from sqlalchemy import create_engine, select
+
+    from ivr.cli import main
+    from ivr.storage.schema import content_versions
+
+    database = tmp_path / "laptop.sqlite"
+    app = make_app(files, clock, database)
+    versions = app.extensions["ivr.versions"]
+    shipped = versions().version
+    assert versions.status()["number"] == 1
+    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    wait_for(lambda: versions() and versions.status()["number"] == 2)
+    assert NEW_PROMPT in "".join(Phone(app.test_client(), TOKEN).dial())
+
+    replace(files / "prompts" / "settings.yaml", "voice: Polly.Zhiyu", "voice: Polly.Joanna")
+    errors = wait_for(lambda: versions() and versions.status()["error"])
+    assert any("settings.yaml:" in line and "Polly.Joanna" in line for line in errors)
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        rows = conn.execute(select(content_versions.c.number, content_versions.c.author)).all()
+    engine.dispose()
+    assert rows == [(1, "ivr serve"), (2, "ivr serve")]
+
+    # A rollback through the command is served although the files on disk did not change.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("IVR_PROMPTS", str(files / "prompts"))
+    monkeypatch.setenv("IVR_DATA", str(files / "data"))
+    assert CliRunner().invoke(main, ["rollback", "1"]).exit_code == 0
+    wait_for(lambda: versions() and versions.status()["number"] == 3)
+    assert versions().version == shipped
+    assert OLD_PROMPT in "".join(Phone(app.test_client(), TOKEN).dial())
