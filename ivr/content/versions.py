@@ -25,7 +25,14 @@ import time
 import weakref
 from pathlib import Path
 
-from ivr.content.publishing import Published, PublishedVersions, as_bytes, as_text, digest, file_names
+from ivr.content.publishing import (
+    Published,
+    PublishedVersions,
+    as_bytes,
+    as_text,
+    digest,
+    file_names,
+)
 from ivr.content.version import HotlineError, load_hotline
 from ivr.core.hotline import Hotline
 
@@ -91,8 +98,29 @@ class Versions:
             self._failed(exc)
             return fallback
         self._remember(hotline)
+        rolled_back = self._rolled_back_from(hotline)
+        if rolled_back is not None:
+            return rolled_back
         self._store(files, hotline)
         return hotline
+
+    def _rolled_back_from(self, hotline: Hotline) -> Hotline | None:
+        """The newest published version, when the files on disk were published before and something else since.
+
+        A restart is no save: after `ivr rollback` the files on disk still hold what was rolled back, and publishing
+        them again at the next start would undo the rollback. Files never published are a save made while stopped.
+        """
+        if self.published is None:
+            return None
+        try:
+            latest = self.published.latest()
+            if latest is None or latest.version == hotline.version or self.published.with_version(hotline.version) is None:
+                return None
+            served = self._from_published(latest)
+        except Exception:  # noqa: BLE001  (the files on disk, which pass, are served and published as before)
+            return None
+        self.number = latest.number
+        return served
 
     def _start_published(self) -> Hotline:
         """The newest published version; on a first start, the files shipped with the server, published first."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import func, insert, select
 from sqlalchemy import exc as sql_errors
+from sqlalchemy import func, insert, select
 
 from ivr.content.publishing import Published
 from ivr.storage.database import Database

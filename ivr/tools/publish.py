@@ -12,7 +12,14 @@ import tempfile
 from pathlib import Path
 
 from ivr.content.checks import blocking, format_problem
-from ivr.content.publishing import PublishedVersions, as_bytes, as_text, digest, read_files, write_out
+from ivr.content.publishing import (
+    PublishedVersions,
+    as_bytes,
+    as_text,
+    digest,
+    read_files,
+    write_out,
+)
 from ivr.content.yamlsource import catalogue
 from ivr.tools.scenarios import report, run_all
 

@@ -379,3 +379,7 @@ def test_a_laptop_server_publishes_each_valid_save_and_follows_a_rollback(files,
     wait_for(lambda: versions() and versions.status()["number"] == 3)
     assert versions().version == shipped
     assert OLD_PROMPT in "".join(Phone(app.test_client(), TOKEN).dial())
+    # A restart is no save: the rollback stays, though the files on disk still hold version 2 (less the broken voice).
+    replace(files / "prompts" / "settings.yaml", "voice: Polly.Joanna", "voice: Polly.Zhiyu")
+    restarted = make_app(files, clock, database).extensions["ivr.versions"]
+    assert restarted.status()["number"] == 3 and restarted().version == shipped
