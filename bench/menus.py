@@ -32,7 +32,8 @@ def make_prompts(folder: Path, total_nodes: int) -> Path:
         children = [child for child in range(index * width + 1, (index + 1) * width + 1) if child < extra]
         name = f"gen_{index}"
         if children:
-            nodes[name] = {"type": "menu", "prompt": f"menu {index}",
+            # Every menu says how to go home (key 9): what `ivr check --strict`, and so every start, asks of a menu.
+            nodes[name] = {"type": "menu", "prompt": f"menu {index}, 9 main menu",
                            "options": {key: f"gen_{child}" for key, child in zip(OPTION_KEYS, children)}}
         else:
             nodes[name] = {"type": "say", "text": f"leaf {index}", "next": "main"}
