@@ -16,6 +16,7 @@ from tests.prompts import (
     READ,
     SETTINGS,
     accepted,
+    password_help,
     ask_age,
 )
 
@@ -192,3 +193,61 @@ def test_an_entrys_help_menu_takes_words_too(caller):
     assert c.said == NODES["entry_help"].prompt
     assert c.say("我要订外卖") == [MESSAGES.speech_nomatch.format(choices=NODES["entry_help"].say["1"][0])]
     assert c.say("重新输入") == [ASK_ID]
+
+
+def test_the_password_help_menu_takes_words_and_the_password_stays_keyed(caller):
+    c = caller()
+    c.dial()
+    c.say("余额")
+    c.press(RETIREE)
+    c.press("*")
+    assert c.said == password_help()
+    assert c.say("重新输入密码") == [ASK_PASSWORD]
+    assert gather_of(c)["input"] == "dtmf"
+
+
+def test_answers_take_words_for_their_own_options(caller):
+    c = caller()
+    c.dial()
+    c.say("缴费记录")
+    c.press("440305198503150016")
+    first = c.press("123456")
+    assert accepted(first, "payments")
+    keyed = caller()
+    keyed.dial()
+    keyed.press("2")
+    keyed.press("440305198503150016")
+    keyed.press("123456")
+    assert c.say("下一页") == keyed.press("6")
+    assert c.say("上一页。") == keyed.press("4")
+    rebate = caller()
+    rebate.dial()
+    rebate.say("返钱")
+    rebate.say("本地")
+    rebate.say("六十五岁")
+    other = caller()
+    other.dial()
+    other.press("3")
+    other.press("1")
+    other.press("65#")
+    assert rebate.say("看看别的地区") == other.press("2")
+
+
+def test_the_registered_caller_answers_yes_or_no_by_words(caller):
+    yes = caller(from_="+8613900000065")
+    yes.dial()
+    yes.say("余额")
+    assert yes.say("是我本人") == [ASK_PASSWORD]
+    no = caller(from_="+8613900000065")
+    no.dial()
+    no.say("余额")
+    assert no.say("不是") == [ASK_ID]
+
+
+def test_the_busy_agents_menu_takes_the_global_words(caller):
+    c = caller()
+    c.dial()
+    c.say("转人工")
+    assert c.dialled
+    assert c.transfer_ends("busy") == [NODES[SETTINGS.agent_busy].prompt]
+    assert c.say("返回主菜单") == [MAIN.short]
