@@ -65,6 +65,8 @@ class LineModel(_Model):
     agent: AgentModel
     # Where a caller who forgot the service password can reset it, said in this order at the password prompt's help.
     password_reset: Annotated[list[Literal["counter", "app", "agent"]], Field(min_length=1)] = ["counter"]
+    # Whether the line's menus also listen to words (Twilio bills each recognition); keys work either way.
+    speech: bool = Field(default=False, strict=True)
 
 
 class CallerAttemptsModel(_Model):
@@ -147,4 +149,5 @@ def _line(key: str, model: LineModel) -> Line:
         agent_number=model.agent.number,
         hours=None if hours is None else tuple(Period(p.days, p.start, p.end) for p in hours),
         password_reset=tuple(dict.fromkeys(model.password_reset)),
+        speech=model.speech,
     )

@@ -26,6 +26,7 @@ from ivr.core.script import (
     script_model,
 )
 from ivr.core.templates import Placeholders
+from ivr.core.understanding import plain
 
 
 def load_script(folder: Path) -> Script:
@@ -127,7 +128,35 @@ def _check_references(model: ScriptModel, located: Located) -> list[SourceError]
             problems += _check_input(model, name, node, located)
         if isinstance(node, AnswerNode):
             problems += _check_answer(nodes, name, node, located)
+        problems += _check_say(model, name, node, located)
     return problems + _one_key_map(nodes, located) + _check_confirm(model, located)
+
+
+def _check_say(model: ScriptModel, name: str, node, located: Located) -> list[SourceError]:
+    """Each node's words: for its own options, and no phrase for two keys (with the global words), nor an empty one."""
+    problems = []
+    options = getattr(node, "options", {})
+    words = model.settings.recognition
+    keys = model.settings.keys
+    owner = {plain(phrase, words.same_as): (f"settings.recognition.{role}", key)
+             for role, key in (("repeat", keys.repeat), ("main", keys.main), ("agent", keys.agent))
+             for phrase in getattr(words, role)}
+    for key, phrases in getattr(node, "say", {}).items():
+        path = ("nodes", name, "say", key)
+        if key not in options:
+            # A warning: the words lead nowhere (a wrong key when said), which harms no call.
+            problems.append(SourceError(located.key_mark(path), "say_no_option", warning=True, where=_where(path),
+                                        key=key))
+        for index, phrase in enumerate(phrases):
+            said = plain(phrase, words.same_as)
+            if not said:
+                problems.append(SourceError(located.mark(path + (index,)), "phrase_empty", where=_where(path)))
+                continue
+            other, other_key = owner.setdefault(said, (f"nodes.{name}.say.{key}", key))
+            if other_key != key:
+                problems.append(SourceError(located.mark(path + (index,)), "phrase_twice", where=_where(path),
+                                            phrase=phrase, key=key, other=other))
+    return problems
 
 
 def _one_key_map(nodes: dict, located: Located) -> list[SourceError]:

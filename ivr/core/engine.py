@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import replace
 from functools import cached_property
 
-from ivr.core import answers
+from ivr.core import answers, listening
 from ivr.core.answers import IDENTITY, Ask, Context, Spoken
-from ivr.core.events import DialEnded, Event, Silence
+from ivr.core.events import DialEnded, Event, Keys, Said, Silence
 from ivr.core.hotline import Hotline
 from ivr.core.idnumber import check as check_id
 from ivr.core.idnumber import normalize as normalize_id
@@ -44,6 +44,14 @@ class Engine:
     def step(self, state: State, event: Event, now: dt.datetime) -> Reply:
         state.seq += 1
         node = self.script.nodes[state.node]
+        if isinstance(event, (Said, Keys)):
+            # Words become the key they stand for (ivr.core.listening), or a reply that asks again; keys pass as
+            # they are, unless they answer the hotline's question whether it understood.
+            event = listening.understand(self, state, node, event, now)
+            if isinstance(event, Reply):
+                return event
+        else:
+            listening.forget(state)
         if isinstance(event, Silence):
             return self._noinput(state, node, now)
         if isinstance(event, DialEnded):
@@ -57,6 +65,7 @@ class Engine:
     def garbled(self, state: State, now: dt.datetime) -> Reply:
         """Keys no keypad sends (letters, hundreds of digits): a wrong key, whatever the node."""
         state.seq += 1
+        listening.forget(state)
         return self._nomatch(state, self.script.nodes[state.node], now)
 
     def resume(self, state: State, now: dt.datetime, says: list[str]) -> Reply:
@@ -180,7 +189,10 @@ class Engine:
         if not result.ok:
             count = self.read.count(len(normalize_id(digits)))
             return self._nomatch(state, node, now, self._fill(state, node.errors[result.problem], count=count))
-        reference = self.backend.reference(result.number)
+        return self._id_accepted(state, node, self.backend.reference(result.number), now)
+
+    def _id_accepted(self, state: State, node: InputNode, reference: str, now: dt.datetime) -> Reply:
+        """A well-formed ID number, keyed or said and confirmed: on to the password unless the ID is locked."""
         if self.backend.is_locked(reference):
             return self._locked(state, now)
         # Whether the ID has an account is told only by the password: an unknown ID fails there like a wrong

@@ -1,4 +1,4 @@
-"""What can happen in a call, as the engine sees it: keys pressed, silence, or the agent's line ending."""
+"""What can happen in a call, as the engine sees it: keys pressed, words said, silence, or the agent's line ending."""
 
 from __future__ import annotations
 
@@ -11,6 +11,14 @@ class Keys:
 
 
 @dataclass(frozen=True)
+class Said:
+    """Words the recogniser heard, with its confidence from 0 to 1; the engine never stores the text."""
+
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class Silence:
     pass
 
@@ -20,4 +28,4 @@ class DialEnded:
     answered: bool
 
 
-Event = Keys | Silence | DialEnded
+Event = Keys | Said | Silence | DialEnded

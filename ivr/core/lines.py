@@ -35,6 +35,8 @@ class Line:
     hours: tuple[Period, ...] | None  # None means around the clock
     # Where a caller who forgot the service password can reset it, in the order they are told: counter, app, agent.
     password_reset: tuple[str, ...] = ("counter",)
+    # Whether the line's prompts also listen to words (ivr.core.listening); keys work either way.
+    speech: bool = False
 
     def agents_open(self, moment: dt.datetime) -> bool:
         return self.hours is None or any(period.covers(moment) for period in self.hours)

@@ -10,6 +10,8 @@ class Gather:
     timeout: int
     finish_on_key: str
     num_digits: int | None
+    # The phrases to listen for where the line takes words as well as keys (Twilio's hints); None for keys only.
+    hints: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -30,3 +32,5 @@ class Reply:
     # For an answer: where its facts stand in `says`, as (index of the first, index after the last). The answer's
     # notes follow them, and the options (the kind's hint and the node's `after`) are always the last sentence.
     answer: tuple[int, int] | None = None
+    # Says something personal that holds no verified caller (an ID number read back): never kept for replays.
+    personal: bool = False

@@ -75,6 +75,32 @@ class Speech(Model):
     budget_seconds: int = Field(default=25, ge=1, le=600)
 
 
+class Recognition(Model):
+    """How the hotline listens to words where a line turns speech on (data/lines.yaml `speech`)."""
+
+    # Twilio's Gather language and speech model; cmn-Hans-CN is its Mandarin code for recognition.
+    language: str = "cmn-Hans-CN"
+    model: str = "googlev2_telephony"
+    # Seconds of pause that end an utterance: Twilio's "auto" cuts off callers who pause mid-sentence.
+    timeout: int = Field(default=2, ge=1, le=10)
+    # Below this confidence (0 to 1) the hotline asks whether it understood before acting on the words.
+    confidence: float = Field(default=0.5, ge=0, le=1)
+    # Words for the global keys in every menu, and for yes and no when the hotline asks to confirm.
+    repeat: list[str] = []
+    main: list[str] = []
+    agent: list[str] = []
+    yes_words: list[str] = []
+    no_words: list[str] = []
+    # The keys that answer the confirmation question, as its sentence (messages.speech_confirm) says them.
+    yes_key: str = Field(default="1", pattern=r"^[0-9*#]$")
+    no_key: str = Field(default="2", pattern=r"^[0-9*#]$")
+    # Characters callers say for digits (the radio forms of 1, 2 and 0), made one with the digit before matching.
+    same_as: dict[str, str] = {}
+    # How callers say the X that ends some ID numbers, and words around a number said aloud that mean nothing.
+    x_words: list[str] = []
+    around: list[str] = []
+
+
 class EffortBudgets(Model):
     # Seconds of the first thing a caller hears: the greeting and the main menu.
     main_menu: float = Field(default=9, gt=0, le=600)
@@ -143,6 +169,7 @@ class Settings(Model):
     password: PasswordPolicy
     page_size: int = Field(ge=1, le=12)
     speech: Speech = Speech()
+    recognition: Recognition = Recognition()
     effort: Effort = Effort()
 
 
@@ -171,6 +198,13 @@ class _Node(Model):
     nomatch: list[Template(*NODE_PROMPT)] = []
 
 
+def _say_validator(cls, value):
+    """The phrases of each option, by its key written as in `options` (1: or "1":)."""
+    if not isinstance(value, dict):
+        return value
+    return {_key_text(key): phrases for key, phrases in value.items()}
+
+
 def _options_validator(cls, value):
     if not isinstance(value, dict):
         return value
@@ -192,8 +226,11 @@ class MenuNode(_Node):
     prompt: Template(*MENU_PROMPT)
     short: Template(*MENU_PROMPT) | None = None
     options: dict[str, Option]
+    # For each option key, what a caller may say instead of keying it (on lines that listen); also Twilio's hints.
+    say: dict[str, list[str]] = {}
 
     _keys = field_validator("options", mode="before")(_options_validator)
+    _said = field_validator("say", mode="before")(_say_validator)
 
 
 class InputNode(_Node):
@@ -219,8 +256,10 @@ class AnswerNode(_Node):
     # The options said after later answers in the same call, once the caller has heard the keys in full; optional.
     after_short: Template(*NODE_PROMPT) | None = None
     options: dict[str, Option] = {}
+    say: dict[str, list[str]] = {}
 
     _keys = field_validator("options", mode="before")(_options_validator)
+    _said = field_validator("say", mode="before")(_say_validator)
 
 
 class SayNode(_Node):
@@ -284,6 +323,14 @@ class Messages(Model):
     outage: str
     outage_closed: str
     restarted: str
+    # Speech: words that matched no option or several, the question when the recogniser was unsure, and the
+    # refusal of words at the password prompt (passwords are keyed only, never said aloud).
+    speech_nomatch: Template("choices")
+    speech_confirm: Said("choice")
+    speech_separator: str
+    # An ID number said aloud, read back in groups ({groups}) before it is used.
+    id_readback: Said("groups")
+    password_keys_only: str
 
 
 class ScriptModel(Model):

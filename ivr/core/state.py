@@ -16,8 +16,11 @@ class StateError(Exception):
 # never the number itself, so that stored call state names nobody.
 REFERENCE = re.compile(r"^[0-9a-f]{64}$")
 
-# `entry`: the entry prompt a caller left for its help menu; `told`: the rebate's who-qualifies note was said.
-SLOT_TYPES = {"region": str, "code": str, "age": int, "own": bool, "page": int, "entry": str, "told": bool}
+# `entry`: the entry prompt a caller left for its help menu; `told`: the rebate's who-qualifies note was said;
+# `unsure`: the key words seemed to stand for, while the caller is asked to confirm it (ivr.core.listening);
+# `heard_id`: the reference of an ID number said aloud, while it is read back for the caller to confirm.
+SLOT_TYPES = {"region": str, "code": str, "age": int, "own": bool, "page": int, "entry": str, "told": bool,
+              "unsure": str, "heard_id": str}
 
 
 @dataclass
@@ -96,4 +99,6 @@ def _check_slots(state: State, hotline: Hotline) -> str:
         return "the slot region names no region"
     if "entry" in state.slots and state.slots["entry"] not in hotline.script.nodes:
         return "the slot entry names no node"
+    if "heard_id" in state.slots and not REFERENCE.match(state.slots["heard_id"]):
+        return "the slot heard_id is not a reference"
     return ""

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
+from ivr.core import listening
 from ivr.core.engine import Engine
-from ivr.core.events import DialEnded, Keys, Silence
+from ivr.core.events import DialEnded, Keys, Said, Silence
 from ivr.core.hotline import Hotline
 from ivr.core.replies import Gather, Hangup, Reply
 from ivr.core.state import State, StateError
@@ -26,6 +27,8 @@ log = logging.getLogger("ivr.calls")
 CALL_SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
 KEYS = re.compile(r"^[0-9*#]{1,40}$")
 PHONE = re.compile(r"^[+0-9A-Za-z:@._-]{0,64}$")
+# Far more than any sentence a caller says to a menu; a longer text is not a recogniser's.
+SPEECH_LENGTH = 200
 
 
 class BadRequest(Exception):
@@ -60,13 +63,32 @@ def event_from(form: MultiDict, event: str | None):
     if event == "dial":
         return DialEnded(answered=form.get("DialCallStatus") == "completed")
     values = form.getlist("Digits")
-    if len(values) != 1:
-        return Garbled() if values else Silence()
-    digits = values[0]
+    if len(values) > 1:
+        return Garbled()
+    digits = values[0] if values else ""
     if digits == "":
-        # Twilio treats a lone finishOnKey as no input.
-        return Silence()
+        # Twilio treats a lone finishOnKey as no input; words may have come instead of keys.
+        return said_from(form)
     return Keys(digits) if KEYS.match(digits) else Garbled()
+
+
+def said_from(form: MultiDict):
+    """Twilio's SpeechResult and Confidence as words said, silence without them, garbled when no recogniser sent them."""
+    texts = form.getlist("SpeechResult")
+    if not texts or texts == [""]:
+        return Silence()
+    if len(texts) != 1 or len(texts[0]) > SPEECH_LENGTH or not texts[0].isprintable():
+        return Garbled()
+    return Said(texts[0], confidence(form.getlist("Confidence")))
+
+
+def confidence(values: list[str]) -> float:
+    """The recogniser's confidence from 0 to 1; anything else counts as none, so that the hotline asks to confirm."""
+    try:
+        value = float(values[0]) if len(values) == 1 else 0.0
+    except ValueError:
+        return 0.0
+    return value if 0.0 <= value <= 1.0 else 0.0
 
 
 def step_number(seq: str | None) -> int:
@@ -216,7 +238,7 @@ class CallFlow:
                 # The answer held personal data and was not kept: say the caller's current node again, unchanged.
                 state = self._restore(turn, stored)
                 seq = state.seq
-                reply = turn.engine.resume(state, turn.now, [])
+                reply = listening.listen(turn.hotline, state, turn.engine.resume(state, turn.now, []))
                 return self._told(turn, "replayed", reply.node, self._render(turn, reply, seq))
         log.info("call %s: refused a request for step %s of a call that %s", turn.sid, turn.asked,
                  "ended" if stored.ended else "is elsewhere")
@@ -269,13 +291,15 @@ class CallFlow:
     def _finish(self, turn: Turn, state: State, reply: Reply, kind: str) -> str:
         now = self.clock()
         state.version = turn.hotline.version
+        reply = listening.listen(turn.hotline, state, reply)
         ended = isinstance(reply.then, Hangup)
         twiml = self._render(turn, reply, state.seq)
         if ended:
             stored = sequence.ended(turn.key, twiml)
         else:
             # A verified caller's answers may hold their balance or payments: those are not kept, only recomputed.
-            stored = sequence.live(state.to_dict(), turn.key, twiml if state.verified is None else None)
+            keep = state.verified is None and not reply.personal
+            stored = sequence.live(state.to_dict(), turn.key, twiml if keep else None)
         record = StepRecord(turn.sid, kind, reply.node, ended, now)
         try:
             # One transaction for the state and the step's record: the step waits for the write lock once, and the

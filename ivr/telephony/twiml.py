@@ -7,7 +7,7 @@ from collections.abc import Callable
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.core.replies import Dial, Gather, Hangup, Reply
-from ivr.core.script import Settings
+from ivr.core.script import Recognition, Settings
 
 # How long the agent's phone may ring before Twilio gives up and calls the Dial action.
 DIAL_TIMEOUT = 30
@@ -29,6 +29,8 @@ def render(reply: Reply, settings: Settings, url: Callable[[str | None], str]) -
         }
         if then.num_digits:
             options["num_digits"] = then.num_digits
+        if then.hints is not None:
+            options.update(listening(settings.recognition, then.hints))
         # Prompts go inside the Gather so that a key press interrupts them.
         gather = response.gather(**options)
         for text in reply.says:
@@ -43,3 +45,17 @@ def render(reply: Reply, settings: Settings, url: Callable[[str | None], str]) -
         elif isinstance(then, Hangup):
             response.hangup()
     return str(response)
+
+
+def listening(words: Recognition, hints: tuple[str, ...]) -> dict:
+    """The Gather attributes that take words as well as keys; the Say keeps its own language and voice."""
+    options = {
+        "input": "dtmf speech",
+        "language": words.language,
+        "speech_model": words.model,
+        # A fixed pause: "auto" cannot be tuned and cuts off callers who pause mid-sentence.
+        "speech_timeout": words.timeout,
+    }
+    if hints:
+        options["hints"] = ",".join(hints)
+    return options

@@ -1,4 +1,4 @@
-"""A phone on a Twilio line: it dials, presses keys, waits in silence and ends transfers, and writes down what it heard.
+"""A phone on a Twilio line: it dials, presses keys, says words, waits in silence and ends transfers, and writes down what it heard.
 
 The phone does Twilio's part of a call. It signs every request as Twilio does (X-Twilio-Signature over the full URL
 and the POST parameters), reads each TwiML answer with an XML parser and runs its verbs in order: it hears <Say>,
@@ -195,6 +195,20 @@ class Phone:
         """Key presses into the waiting <Gather>; keys after the one that ends it are lost, as on a phone."""
         self._listening()
         return self._act(f"press {keys}", self._keys(keys))
+
+    def say(self, text: str, confidence: float = 0.9):
+        """Words into the waiting <Gather>, as Twilio's recogniser sends them (SpeechResult and Confidence); only a
+        Gather that listens for speech takes them."""
+        self._listening()
+        if "speech" not in self.gather.get("input", "dtmf").split():
+            raise NotListening("the <Gather> takes keys only, not words")
+        params = self.params(SpeechResult=text, Confidence=f"{confidence:.2f}")
+        return self._act(f"say {text}", self._visit(self._action(), params))
+
+    @property
+    def listens(self) -> bool:
+        """Whether the waiting <Gather> takes words as well as keys."""
+        return self.gather is not None and "speech" in self.gather.get("input", "dtmf").split()
 
     def silence(self):
         """Say nothing until the <Gather> times out."""

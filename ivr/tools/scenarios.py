@@ -26,6 +26,18 @@ class Press(_Model):
     press: str = Field(pattern=r"^[0-9*#]+$")
 
 
+class Words(_Model):
+    text: str = Field(min_length=1, max_length=200)
+    # The recogniser's confidence, from 0 to 1; below settings.recognition.confidence the hotline asks to confirm.
+    confidence: float = Field(default=0.9, ge=0, le=1)
+
+
+class Say(_Model):
+    """Words said instead of keys, as Twilio's recogniser sends them: the text alone, or {text, confidence}."""
+
+    say: str | Words
+
+
 class Silence(_Model):
     silence: Literal[True]
 
@@ -46,7 +58,7 @@ class Ends(_Model):
     ends: Literal["hangup", "agent"]
 
 
-Step = Union[Press, Silence, AgentEnds, Hear, NotHear, Ends]
+Step = Union[Press, Say, Silence, AgentEnds, Hear, NotHear, Ends]
 
 
 class Scenario(_Model):
@@ -95,7 +107,7 @@ def load(path: Path) -> list[tuple[str, Scenario]]:
     return found
 
 
-STEP_KINDS = ("press", "silence", "agent_answers", "hear", "not_hear", "ends")
+STEP_KINDS = ("press", "say", "silence", "agent_answers", "hear", "not_hear", "ends")
 
 
 def _check_steps(source) -> None:
@@ -135,6 +147,7 @@ def play(app, token: str, file: str, scenario: Scenario) -> Outcome:
 # What the caller does at each kind of step, and the sentence for a step the call cannot take.
 _ACTIONS = {
     Press: lambda phone, step: phone.press(step.press),
+    Say: lambda phone, step: phone.say(*_words(step.say)),
     Silence: lambda phone, step: phone.silence(),
     AgentEnds: lambda phone, step: phone.transfer_ends(ANSWERED if step.agent_answers else "no-answer"),
 }
@@ -150,9 +163,16 @@ def _take(phone: Phone, step, index: int, words: dict) -> str | None:
         except NotTransferring:
             return _say(words["scenario_not_ended"], step=index, ends="agent", ended=phone.ended or "-")
         except (CallOver, NotListening) as exc:
-            return _say(words[_CANNOT[type(exc)]], step=index)
+            code = _CANNOT[type(exc)]
+            if isinstance(step, Say) and isinstance(exc, NotListening):
+                code = "scenario_not_listening_words"
+            return _say(words[code], step=index)
         return None
     return _expect(phone, step, index, words)
+
+
+def _words(said: str | Words) -> tuple[str, float]:
+    return (said, Words.model_fields["confidence"].default) if isinstance(said, str) else (said.text, said.confidence)
 
 
 def _expect(phone: Phone, step, index: int, words: dict) -> str | None:

@@ -18,12 +18,26 @@ log = logging.getLogger("ivr.requests")
 # Fifteen to eighteen digits (the last may be X) standing alone: an ID number, whatever message or traceback
 # (an SQL error quoting its parameters, say) it turns up in.
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{14,17}[0-9Xx](?![0-9A-Za-z])")
+# Six or more digits said aloud, as a recogniser writes them (Chinese digits with the radio forms yao, liang and dong,
+# Arabic digits, and X or cha), separated by at most spaces and commas (a comma of either width or a dun hao): what may be part of an ID number said to the
+# hotline. Everyday text holds no such run, so it is masked wholesale, whatever the message.
+_SAID_DIGIT = "[0-9\u96f6\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u4e03\u516b\u4e5d\u5e7a\u4e24\u6d1e\u3007\u53c9Xx]"
+SPOKEN_DIGITS = re.compile(f"{_SAID_DIGIT}(?:[ ,\\u3001\\uff0c]*{_SAID_DIGIT}){{5,}}")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def mask_ids(text: str) -> str:
-    return ID_NUMBER.sub(lambda match: mask(match[0]), text)
+    text = ID_NUMBER.sub(lambda match: mask(match[0]), text)
+    return SPOKEN_DIGITS.sub(_mask_spoken, text)
+
+
+def _mask_spoken(match: re.Match) -> str:
+    said = match[0]
+    # One run of keyed digits is ID_NUMBER's business (a sum or a count is no ID number); digits said aloud are not.
+    if said.isascii() and said.isalnum():
+        return said
+    return "*" * len(said)
 
 
 # The attributes every LogRecord has; any other string attribute came from `extra=` and is masked as well.

@@ -149,6 +149,10 @@ def masked_state(state: dict | None) -> dict | None:
     for name in ("verified", "pending"):
         if isinstance(shown.get(name), str):
             shown[name] = mask(shown[name])
+    # The reference of an ID number said aloud and being read back is shown no more than the verified one.
+    slots = shown.get("slots")
+    if isinstance(slots, dict) and isinstance(slots.get("heard_id"), str):
+        shown["slots"] = {**slots, "heard_id": mask(slots["heard_id"])}
     return shown
 
 

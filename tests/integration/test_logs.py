@@ -49,6 +49,18 @@ def test_id_numbers_and_passwords_never_reach_the_log(caller, json_lines):
     assert call.call_sid in text
 
 
+def test_an_id_number_said_aloud_never_reaches_the_log(caller, json_lines):
+    call = caller()
+    call.dial()
+    call.press("1")
+    call.say("幺幺零幺零幺，一九六幺零六零八，零零两四")
+    call.say("对")
+    call.press("111111")
+    text = json.dumps(json_lines(), ensure_ascii=False)
+    assert "幺幺零幺零幺" not in text and "一九六幺零六零八" not in text and RETIREE_ID not in text
+    assert call.call_sid in text
+
+
 def test_an_error_quoting_an_id_number_is_logged_masked(app, caller, json_lines, monkeypatch):
     store = app.extensions["ivr.store"]
 
@@ -90,6 +102,12 @@ def test_a_log_format_that_does_not_exist_is_refused():
     ("ends in X: 11010519491231002X.", "ends in X: 110105********002X."),
     ("CA00000000000000000000000000000001 stays", "CA00000000000000000000000000000001 stays"),
     ("latency 12.3 ms at 2026-11-22 07:12:24,036", "latency 12.3 ms at 2026-11-22 07:12:24,036"),
+    # An ID number said aloud, as a recogniser writes it: Chinese digits (with yao, liang, dong), spaced digits, cha.
+    ("heard 幺幺零幺零幺，一九六幺零六零八，零零两四。", "heard " + "*" * 20 + "。"),
+    ("heard 1101011961 0608 002X", "heard " + "*" * 20),
+    ("heard 一一零一零五一九四九一二三一零零二叉", "heard " + "*" * 18),
+    ("我想查一下余额，再说一遍", "我想查一下余额，再说一遍"),
+    ("amount 123456 yuan", "amount 123456 yuan"),
 ])
 def test_mask_ids(text, expected):
     assert logs.mask_ids(text) == expected

@@ -102,3 +102,21 @@ def test_a_broken_edit_fails_at_its_line_instead_of_testing_the_last_good_versio
     assert result.exit_code == 1
     assert where in result.output
     assert "PASS" not in result.output
+
+
+def test_words_at_the_password_fail_the_scenario_with_their_own_sentence(tmp_path):
+    path = tmp_path / "words.yaml"
+    path.write_text(
+        "scenarios:\n"
+        "  - name: password said aloud\n"
+        '    call: "+861012393"\n'
+        "    steps:\n"
+        '      - say: "余额"\n'
+        '      - say: {text: "四四零三零五一九八五零三一五零零一六", confidence: 0.95}\n'
+        '      - say: "对"\n'
+        '      - say: "一二三四五六"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["test", str(path)])
+    assert result.exit_code == 1
+    assert "step 4: the hotline is not listening for words here" in result.output

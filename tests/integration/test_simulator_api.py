@@ -92,6 +92,20 @@ def test_a_call_runs_through_the_same_flow_and_twiml(browser, app):
     assert store.load_call(browser.sid)["verified"] == store.reference("440305198503150016")
 
 
+def test_an_id_number_said_in_the_simulator_is_masked_in_its_state_panel(browser, app):
+    answer = browser.press(browser.call(), "1")
+    action = re.search(r'<Gather action="([^"]+)"', answer["twiml"]).group(1).replace("&amp;", "&")
+    response = browser.post(action, CallSid=browser.sid, To="+861012393", From="+8613800138000",
+                            SpeechResult="四四零三零五一九八五零三一五零零一六", Confidence="0.9")
+    answer = response.json
+    store = app.extensions["ivr.store"]
+    heard = store.load_call(browser.sid)["slots"]["heard_id"]
+    assert heard == store.reference("440305198503150016")
+    # The panel shows the reference masked, as it shows the verified one; the number itself is in neither.
+    assert answer["state"]["slots"]["heard_id"] != heard
+    assert "440305198503150016" not in json.dumps(answer["state"], ensure_ascii=False)
+
+
 def test_the_status_callback_forgets_the_call(browser, app):
     browser.call()
     assert app.extensions["ivr.store"].load_call(browser.sid) is not None

@@ -110,7 +110,7 @@ CASES = [
     ("prompts/menus.yaml", CONFIRM_OPTIONS, '      "1": its_me\n', "confirm_option_missing"),
     ("prompts/menus.yaml", '      "1": {go: rebate, set: {region: line}}', '      "1": its_me', "caller_action_here"),
     ("prompts/menus.yaml", '    short: "余额按1，', '    short: "{id_tail}，余额按1，', "id_tail_here"),
-    ("prompts/menus.yaml", '    prompt: "请输入六位密码', '    prompt: "{id_tail}请输入六位密码', "unknown_placeholder"),
+    ("prompts/menus.yaml", '    prompt: "请按键输入密码', '    prompt: "{id_tail}请按键输入密码', "unknown_placeholder"),
     ("data/accounts.yaml", "  mobile: '+8613900000065'", "  mobile: '13900000065'", "not_a_mobile"),
     ("data/accounts.yaml", "  mobile: '+8613900000065'", "  mobile: '+86 139 0000 0065'", "not_a_mobile"),
 ]

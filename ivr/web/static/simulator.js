@@ -313,10 +313,13 @@
     let settle;
     const result = new Promise((resolve) => { settle = resolve; });
     let done = false;
+    // Words are taken only where Twilio would take them: a Gather whose input includes speech.
+    const takesWords = (verb.getAttribute("input") || "dtmf").split(/\s+/).includes("speech");
     const finish = (value) => {
       if (done) return;
       done = true;
       current.listen = null;
+      current.hear = null;
       stopCountdown();
       prompt.abort();
       callSignal.removeEventListener("abort", abandon);
@@ -341,6 +344,11 @@
         else arm();
       }
     };
+    current.hear = takesWords ? (text, confidence) => {
+      prompt.abort();
+      addLine("caller", text, t("you"));
+      finish({ SpeechResult: text, Confidence: confidence.toFixed(2) });
+    } : null;
     (async () => {
       for (const say of verb.getElementsByTagName("Say")) {
         if (prompt.signal.aborted) break;
@@ -386,6 +394,8 @@
           const input = await gather(verb, data.node, signal);
           if (input) {
             const url = verb.getAttribute("action") || data.url;
+            // The words themselves stay in the transcript: the steps list names only what kind of input it was.
+            if ("SpeechResult" in input) return { url, params: input, event: "event_words", values: {} };
             return { url, params: input, event: "event_keys", values: { digits: input.Digits } };
           }
           break; // No input: Twilio goes on to the next verb.
@@ -512,6 +522,41 @@
     const button = event.target.closest(".key");
     if (button) press(button.dataset.key);
   });
+
+  // Words, typed into the speech box or heard by the browser's own recognition where it has one.
+
+  function sayWords(text) {
+    const words = text.trim();
+    if (!words || !call) return;
+    const confidence = Math.min(1, Math.max(0, Number($("confidence").value) || 0));
+    if (call.hear) {
+      call.hear(words, confidence);
+    } else {
+      const item = addLine("caller ignored", words, t("you"));
+      markLine(item, "ignored_words");
+    }
+  }
+
+  $("speech-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sayWords($("utterance").value);
+    $("utterance").value = "";
+  });
+
+  const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+  if (Recognition) {
+    $("listen").hidden = false;
+    $("listen").addEventListener("click", () => {
+      const recognition = new Recognition();
+      recognition.lang = "zh-CN";
+      recognition.onresult = (event) => {
+        const best = event.results[0][0];
+        $("confidence").value = best.confidence.toFixed(2);
+        sayWords(best.transcript);
+      };
+      recognition.start();
+    });
+  }
 
   // Switches.
 

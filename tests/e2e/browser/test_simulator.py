@@ -249,3 +249,31 @@ def test_keys_interrupt_prompts_inside_a_gather_only(phone, page):
     expect(ignored).to_contain_text("未被接收")
     expect(page.locator("#dial-panel")).to_be_visible()
     expect(phone.said(MESSAGES.agent_connecting)).not_to_have_class(re.compile(r"\binterrupted\b"))
+
+
+def test_the_speech_box_says_words_where_the_line_listens(phone, page):
+    def say(text: str, confidence: str = "0.9") -> None:
+        page.fill("#confidence", confidence)
+        page.fill("#utterance", text)
+        page.click("#say")
+
+    phone.call("+861012393")
+    phone.hears(MAIN.greeting)
+    say("缴费记录", "0.3")
+    phone.hears(MESSAGES.speech_confirm.format(choice=MAIN.say["2"][0]))
+    say("不是")
+    say("我想查一下余额。")
+    phone.hears(ASK_ID)
+    say("幺幺零幺零幺，一九六幺零六零八，零零两四")
+    phone.hears(SCRIPT.reader.digits("19610608"))
+    expect(page.locator("#transcript li.caller").filter(has_text="我想查一下余额")).to_have_count(1)
+    phone.tap(SCRIPT.settings.recognition.yes_key)
+    phone.hears(ASK_PASSWORD)
+    # The password takes keys only: words said now are not sent, and the page says why.
+    say("一一一一一一")
+    expect(page.locator("#transcript li.ignored_words")).to_have_count(1)
+    phone.type("111111")
+    phone.hears(SCRIPT.reader.amount("1234.56"))
+    state = page.inner_text("#state")
+    assert "110101196106080024" not in state and "幺幺零" not in state
+    assert "一一一一一一" not in page.inner_text("#steps")
