@@ -6,7 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -24,7 +27,7 @@ NEW_GREETING = "您好，这里是医保服务热线。"
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """`ivr serve` on copies of prompts/ and data/, with the operator password; the first start published version 1,
-    and `ivr publish` a warmer greeting as version 2. Yields the base URL."""
+    and `ivr publish` a warmer greeting as version 2. Yields the base URL, the folder and the environment."""
     folder: Path = tmp_path_factory.mktemp("operator")
     shutil.copytree(ROOT / "prompts", folder / "prompts", ignore=shutil.ignore_patterns("scenarios"))
     shutil.copytree(ROOT / "data", folder / "data")
@@ -40,9 +43,9 @@ def published(tmp_path_factory):
         wait_until_answering(base + "/simulator", process)
         menus = folder / "prompts" / "menus.yaml"
         menus.write_text(menus.read_text(encoding="utf-8").replace(GREETING, NEW_GREETING), encoding="utf-8")
-        subprocess.run([sys.executable, "-c", "from ivr.cli import main; main()", "publish", "-m", "a warmer greeting"],
-                       env=env, check=True, capture_output=True)
-        yield base
+        ivr(env, "publish", "-m", "a warmer greeting")
+        serving(base, 2)
+        yield SimpleNamespace(url=base, folder=folder, env=env)
     finally:
         process.terminate()
         try:
@@ -51,6 +54,19 @@ def published(tmp_path_factory):
             process.kill()
             process.wait()
         log.close()
+
+
+def serving(base: str, number: int) -> None:
+    """Wait until the server serves version `number` (its watcher looks every IVR_RELOAD_SECONDS)."""
+    deadline = time.monotonic() + 15
+    while f"正在服务的版本（第 {number} 版）" not in urllib.request.urlopen(base + "/simulator").read().decode():
+        assert time.monotonic() < deadline, f"the server did not take up version {number}"
+        time.sleep(0.2)
+
+
+def ivr(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "-c", "from ivr.cli import main; main()", *args], env=env, check=True,
+                   capture_output=True)
 
 
 @pytest.fixture
@@ -64,6 +80,7 @@ def operator(browser):
 
 
 def test_an_operator_reads_a_change_and_rolls_back_from_the_page(operator, published):
+    published = published.url
     operator.goto(published + "/operator")
     versions = operator.locator("#versions tbody tr")
     expect(versions).to_have_count(2)
