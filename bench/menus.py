@@ -25,16 +25,22 @@ def make_prompts(folder: Path, total_nodes: int) -> Path:
     text = menus.read_text(encoding="utf-8")
     anchor = '      "3": rebate\n'
     assert text.count(anchor) == 1, "the main menu's option 3 moved; update bench/menus.py"
-    menus.write_text(text.replace(anchor, anchor + f'      "{ENTRY_KEY}": {ROOT_NODE}\n'), encoding="utf-8")
+    text = text.replace(anchor, anchor + f'      "{ENTRY_KEY}": {ROOT_NODE}\n')
+    # A menu's prompts name every option it has (`ivr check`): the main menu's prompt and short prompt say the new key.
+    said = "返钱标准按3，"
+    assert text.count(said) == 2, "the main menu no longer says its option 3 so; update bench/menus.py"
+    menus.write_text(text.replace(said, said + f"测试菜单按{ENTRY_KEY}，"), encoding="utf-8")
     nodes = {}
     for index in range(extra):
         width = len(OPTION_KEYS)
         children = [child for child in range(index * width + 1, (index + 1) * width + 1) if child < extra]
         name = f"gen_{index}"
         if children:
-            # Every menu says how to go home (key 9): what `ivr check --strict`, and so every start, asks of a menu.
-            nodes[name] = {"type": "menu", "prompt": f"menu {index}, 9 main menu",
-                           "options": {key: f"gen_{child}" for key, child in zip(OPTION_KEYS, children)}}
+            # Every menu says each of its keys and how to go home (key 9): what `ivr check --strict`, and so every
+            # start, asks of a menu.
+            options = {key: f"gen_{child}" for key, child in zip(OPTION_KEYS, children)}
+            said = "，".join(f"{target}按{key}" for key, target in options.items())
+            nodes[name] = {"type": "menu", "prompt": f"菜单{index}：{said}，主菜单按9。", "options": options}
         else:
             nodes[name] = {"type": "say", "text": f"leaf {index}", "next": "main"}
     (folder / "generated.yaml").write_text(yaml.safe_dump({"nodes": nodes}, allow_unicode=True), encoding="utf-8")

@@ -15,6 +15,11 @@ from __future__ import annotations
 
 def create_app(test_config: dict | None = None):
     """The Flask app (ivr.web.app.create_app); imported here lazily so that `import ivr.core` stays free of Flask."""
+    from ivr.tools.publish import rollback
     from ivr.web.app import create_app as factory
 
-    return factory(test_config)
+    app = factory(test_config)
+    # The operator page rolls back as `ivr rollback` does, scenarios included; the web layer cannot import the tools
+    # that run them, so the whole app is given the command's own function here, above every layer.
+    app.extensions["ivr.rollback"] = rollback
+    return app

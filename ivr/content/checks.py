@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from ivr.content import menugraph
 from ivr.content.accounts import check_accounts
+from ivr.content.announced import check_announced
 from ivr.content.lines import check_lines
 from ivr.content.prompts import validate
 from ivr.content.regions import check_regions
@@ -71,7 +72,8 @@ def check_data(data: Path) -> list[SourceError]:
 
 
 def script_warnings(model: ScriptModel, located: Located) -> list[SourceError]:
-    """What a valid script may still get wrong: the tree's shape, the voice and how long prompts take."""
+    """What a valid script may still get wrong: the tree's shape, the keys its menus announce, the voice and how long
+    prompts take."""
     problems = []
     reached = menugraph.reachable(model)
     for name in model.nodes:
@@ -80,6 +82,7 @@ def script_warnings(model: ScriptModel, located: Located) -> list[SourceError]:
     for name in menugraph.say_loops(model):
         problems.append(SourceError(located.mark(("nodes", name)), "say_loop", where=f"nodes.{name}"))
     problems += _ways_back(model, located)
+    problems += check_announced(model, located)
     problems += _voice(model, located)
     problems += _lengths(model, located)
     reported = {p.mark for p in problems}

@@ -36,6 +36,20 @@ class Published:
         return self.digest[:16]
 
 
+@dataclasses.dataclass(frozen=True)
+class Logged:
+    """One entry of the publish log: who stored which version, when, and how."""
+
+    at: dt.datetime
+    who: str
+    # `publish` or `rollback` (then `source` is the version published again).
+    action: str
+    number: int
+    source: int | None
+    # `command` (ivr publish, ivr rollback), `page` (the operator page), `serve` (a save) or `start` (a first start).
+    via: str
+
+
 class PublishedVersions(Protocol):
     """Where published versions are kept: the database the hotline uses (ivr.storage.published implements it)."""
 
@@ -49,11 +63,16 @@ class PublishedVersions(Protocol):
 
     def listing(self) -> list[Published]: ...
 
-    def add(self, files: dict[str, str], digest: str, author: str, message: str, at: dt.datetime) -> Published:
-        """Store the files as the next number; files identical to the newest version return that one instead."""
+    def add(self, files: dict[str, str], digest: str, author: str, message: str, at: dt.datetime, *,
+            source: int | None = None, via: str = "serve") -> Published:
+        """Store the files as the next number, entered in the publish log (a rollback of `source` when given); files
+        identical to the newest version return that one instead."""
 
     def first(self, files: dict[str, str], digest: str, author: str, message: str, at: dt.datetime) -> Published:
         """Store the files as version 1 unless a version exists; returns version 1 either way."""
+
+    def log(self) -> list[Logged]:
+        """The publish log, newest first."""
 
 
 class UnreadableFile(Exception):

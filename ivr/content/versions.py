@@ -204,6 +204,19 @@ class Versions:
             return current
         return self._pinned(version) or current
 
+    # Previews: a version a simulator call may run on without it being served to callers.
+
+    def draft(self) -> Hotline:
+        """The files on disk as a version of their own, checked as every way into service checks and kept for the calls
+        on it, but not served: what the simulator previews before a publish. RefusedEdit (or HotlineError for a file
+        that cannot be read) tells what keeps them out."""
+        return self._publish(self._snapshot())
+
+    def numbered(self, number: int) -> Hotline | None:
+        """Published version `number`, checked and kept for the calls on it, but not served; None when there is none."""
+        found = self.published.get(number) if self.published is not None else None
+        return None if found is None else self._from_published(found)
+
     def status(self) -> dict:
         """What the simulator and the map show: the version served and the last edit that was refused."""
         return {

@@ -8,9 +8,10 @@ import json
 from sqlalchemy import exc as sql_errors
 from sqlalchemy import func, insert, select
 
-from ivr.content.publishing import Published
+from ivr.content.publishing import Logged, Published
 from ivr.storage.database import Database
 from ivr.storage.schema import content_versions as table
+from ivr.storage.schema import publish_log
 
 # Two operators publishing at the same moment both take the next number; one insert fails and tries the number after.
 ATTEMPTS = 5
@@ -46,10 +47,13 @@ class SqlPublishedVersions:
             rows = conn.execute(select(*LISTED).order_by(table.c.number)).all()
         return [_published(row._mapping) for row in rows]
 
-    def add(self, files: dict[str, str], digest: str, author: str, message: str, at: dt.datetime) -> Published:
+    def add(self, files: dict[str, str], digest: str, author: str, message: str, at: dt.datetime, *,
+            source: int | None = None, via: str = "serve") -> Published:
         """Store the files as the next number and return it; files identical to the newest version return that one.
 
         Processes that see the same save at the same moment (several servers on one laptop's files) so publish it once.
+        A version stored is entered in the publish log in the same transaction: a rollback when `source` names the
+        version published again, else a publish.
         """
         for attempt in range(ATTEMPTS):
             try:
@@ -57,7 +61,9 @@ class SqlPublishedVersions:
                     newest = conn.execute(select(table.c.number, table.c.digest).order_by(table.c.number.desc()).limit(1)).first()
                     if newest is not None and newest.digest == digest:
                         return self.get(newest.number)
-                    return self._insert(conn, (newest.number if newest else 0) + 1, files, digest, author, message, at)
+                    stored = self._insert(conn, (newest.number if newest else 0) + 1, files, digest, author, message, at)
+                    _log(conn, stored, source, via)
+                    return stored
             except sql_errors.IntegrityError:
                 if attempt == ATTEMPTS - 1:
                     raise
@@ -67,9 +73,18 @@ class SqlPublishedVersions:
         """Version 1: these files when nothing is published yet, else what another process published first."""
         try:
             with self.db.writing() as conn:
-                return self._insert(conn, 1, files, digest, author, message, at)
+                stored = self._insert(conn, 1, files, digest, author, message, at)
+                _log(conn, stored, None, "start")
+                return stored
         except sql_errors.IntegrityError:
             return self.get(1)
+
+    def log(self) -> list[Logged]:
+        """The publish log, newest first: who published or rolled back which version, when and from where."""
+        with self.db.reading() as conn:
+            rows = conn.execute(select(publish_log).order_by(publish_log.c.id.desc())).all()
+        return [Logged(row.at.replace(tzinfo=dt.timezone.utc), row.who, row.action, row.number, row.source, row.via)
+                for row in rows]
 
     def _insert(self, conn, number: int, files: dict[str, str], digest: str, author: str, message: str,
                 at: dt.datetime) -> Published:
@@ -87,3 +102,9 @@ class SqlPublishedVersions:
 def _published(row, files: dict[str, str] | None = None) -> Published:
     at = row["at"].replace(tzinfo=dt.timezone.utc)
     return Published(row["number"], row["digest"], row["author"], at, row["message"], files or {})
+
+
+def _log(conn, stored: Published, source: int | None, via: str) -> None:
+    action = "publish" if source is None else "rollback"
+    conn.execute(insert(publish_log).values(at=stored.at.replace(tzinfo=None), who=stored.author, action=action,
+                                            number=stored.number, source=source, via=via))

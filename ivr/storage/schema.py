@@ -127,3 +127,19 @@ content_versions = Table(
     # The files as one JSON object, name to text: a version is read and written whole, never a file alone.
     Column("files", Text, nullable=False),
 )
+
+# Who published or rolled back which version, when, and from where: one row per version stored, written in the same
+# transaction as the version, so that no version is in service without its entry. `source` is the version a rollback
+# published again; `via` is `command` (ivr publish, ivr rollback), `page` (the operator page), `serve` (a save
+# published by ivr serve in development) or `start` (the files a first start published).
+publish_log = Table(
+    "publish_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("who", String(200), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("number", Integer, nullable=False, index=True),
+    Column("source", Integer),
+    Column("via", String(16), nullable=False),
+)

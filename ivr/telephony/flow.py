@@ -150,13 +150,15 @@ class CallFlow:
         # Callables given a StepRecord after every step; an observer that fails never breaks the call.
         self.observers: list[Callable[[StepRecord], None]] = []
 
-    def _turn(self, form: MultiDict, url, route: str, seq: str | None, event: str | None) -> Turn:
-        hotline = self.hotline()
+    def _turn(self, form: MultiDict, url, route: str, seq: str | None, event: str | None,
+              hotline: Hotline | None = None) -> Turn:
+        hotline = hotline or self.hotline()
         return Turn(call_sid(form), form, url, fingerprint(route, seq, event, form), step_number(seq), hotline,
                     Engine(hotline, self.store, caller=calling_number(form)), self.clock(), time.perf_counter())
 
-    def incoming(self, form: MultiDict, url: Callable[[int, str | None], str]) -> str:
-        turn = self._turn(form, url, "voice", None, None)
+    def incoming(self, form: MultiDict, url: Callable[[int, str | None], str], hotline: Hotline | None = None) -> str:
+        """A new call, on the version served now or on `hotline` (a simulator's preview); its steps stay on it."""
+        turn = self._turn(form, url, "voice", None, None, hotline)
         with self.store.held():
             return self._incoming(turn)
 

@@ -46,7 +46,7 @@ def _has_scenarios(path: Path | None) -> bool:
 
 
 def publish(versions: PublishedVersions, prompts: Path, data: Path, scenarios: Path | None, author: str,
-            message: str, echo, now: dt.datetime | None = None) -> int:
+            message: str, echo, now: dt.datetime | None = None, via: str = "command") -> int:
     """Publish the files on disk as the next version; the exit status (0 published or unchanged, 1 refused)."""
     files = read_files(prompts, data)
     if not passes(prompts, data, scenarios, echo):
@@ -56,7 +56,7 @@ def publish(versions: PublishedVersions, prompts: Path, data: Path, scenarios: P
         # What was checked is what is stored, or nothing is.
         echo(say("publish_moved"))
         return 1
-    return _store(versions, files, author, message, echo, now)
+    return _store(versions, files, author, message, echo, now, via=via)
 
 
 def written_out(files: dict[str, bytes], folder: Path, accounts: Path | None) -> tuple[Path, Path]:
@@ -68,7 +68,7 @@ def written_out(files: dict[str, bytes], folder: Path, accounts: Path | None) ->
 
 
 def rollback(versions: PublishedVersions, number: int, scenarios: Path | None, accounts: Path | None, author: str,
-             message: str | None, echo, now: dt.datetime | None = None) -> int:
+             message: str | None, echo, now: dt.datetime | None = None, via: str = "command") -> int:
     """Publish version `number` again as the next version, after the checks and scenarios of today."""
     earlier = versions.get(number)
     if earlier is None:
@@ -83,17 +83,18 @@ def rollback(versions: PublishedVersions, number: int, scenarios: Path | None, a
             return 1
     words = catalogue()["rollback_message"]
     default = f"{words['zh'].format(number=number)} / {words['en'].format(number=number)}"
-    return _store(versions, files, author, message or default, echo, now)
+    return _store(versions, files, author, message or default, echo, now, source=number, via=via)
 
 
 def _store(versions: PublishedVersions, files: dict[str, bytes], author: str, message: str, echo,
-           now: dt.datetime | None) -> int:
+           now: dt.datetime | None, source: int | None = None, via: str = "command") -> int:
     latest = versions.latest()
     hashed = digest(files)
     if latest is not None and latest.digest == hashed:
         echo(say("publish_unchanged", number=latest.number))
         return 0
-    stored = versions.add(as_text(files), hashed, author, message, now or dt.datetime.now(dt.timezone.utc))
+    stored = versions.add(as_text(files), hashed, author, message, now or dt.datetime.now(dt.timezone.utc),
+                          source=source, via=via)
     echo(say("published", number=stored.number, version=stored.version))
     return 0
 

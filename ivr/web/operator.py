@@ -1,11 +1,14 @@
-"""The operators' page: call counts, where callers hang up in the menu tree, and how long answers take to reach."""
+"""The operators' page: call counts, where callers hang up in the menu tree, how long answers take to reach, and the
+published versions of prompts and data, with what each changed and a rollback."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from ivr.content.publishing import Published, diff
 from ivr.storage.statistics import report
 from ivr.storage.store import BackendUnavailable
 from ivr.web.protection import require_operator
@@ -16,6 +19,8 @@ bp.before_request(require_operator)
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
+# The newest versions the page lists; /operator/versions lists them all.
+RECENT_VERSIONS = 10
 
 
 def _days() -> int:
@@ -30,8 +35,69 @@ def page():
     hotline = current_app.extensions["ivr.versions"]()
     try:
         figures = report(current_app.extensions["ivr.store"].sql, hotline.script, since)
+        versions = list(reversed(_published().listing()))[:RECENT_VERSIONS]
     except BackendUnavailable:
         return render_template("operator_down.html"), 503
-    response = Response(render_template("operator.html", report=figures, days=days))
+    response = Response(render_template("operator.html", report=figures, days=days, versions=versions))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Published versions: the list, each one's changes against the one before, and a rollback. The rollback is a form post,
+# so CSRFProtect (ivr.web.protection) asks it for the page's token; the password guards it like every operator view.
+
+
+def _published():
+    return current_app.extensions["ivr.store"].published
+
+
+def _who() -> str:
+    """Who acts on the page: the user name given with the operator password (the password is shared, the name is not)."""
+    name = request.authorization.username if request.authorization else ""
+    return f"{name or 'operator'} (operator page)"
+
+
+@bp.get("/versions")
+def versions():
+    published = _published()
+    try:
+        listing, log = list(reversed(published.listing())), published.log()
+    except BackendUnavailable:
+        return render_template("operator_down.html"), 503
+    return _no_store(render_template("operator_versions.html", versions=listing, log=log,
+                                     can_roll_back="ivr.rollback" in current_app.extensions))
+
+
+@bp.get("/versions/<int:number>")
+def version(number: int):
+    published = _published()
+    shown = published.get(number)
+    if shown is None:
+        abort(404)
+    before = published.get(number - 1) if number > 1 else None
+    empty = Published(0, "", "", shown.at, "", {})
+    lines = diff(before or empty, shown)
+    return _no_store(render_template("operator_version.html", version=shown, before=before, lines=lines,
+                                     newest=published.latest_number(),
+                                     can_roll_back="ivr.rollback" in current_app.extensions))
+
+
+@bp.post("/versions/<int:number>/rollback")
+def rollback(number: int):
+    # ivr.create_app gives the app `ivr rollback`'s own function (checks and scenarios); without it, no rollback here.
+    roll_back = current_app.extensions.get("ivr.rollback")
+    if roll_back is None:
+        abort(404)
+    said: list[str] = []
+    prompts, data = Path(current_app.config["IVR_PROMPTS"]), Path(current_app.config["IVR_DATA"])
+    message = request.form.get("message", "").strip()[:500] or None
+    status = roll_back(_published(), number, prompts / "scenarios", data / "accounts.yaml", _who(), message,
+                       said.append, now=current_app.config["CLOCK"](), via="page")
+    codes = {0: 200, 1: 409, 2: 404}
+    return _no_store(render_template("operator_rollback.html", number=number, said=said, ok=status == 0)), codes[status]
+
+
+def _no_store(html: str) -> Response:
+    response = Response(html)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -31,7 +31,9 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from ivr.content.version import HotlineError
 from ivr.core.idnumber import mask
+from ivr.storage.store import BackendUnavailable
 from ivr.telephony.flow import PHONE, BadRequest, call_sid
 from ivr.web.protection import simulator_enabled
 from ivr.telephony.sequence import engine_state
@@ -44,6 +46,8 @@ TEXT_FILE = Path(__file__).parent / "static" / "simulator-text.json"
 TOKEN_HEADER = "X-Simulator-Token"
 # How many recent calls one browser session may step; older ones are forgotten, as the store forgets their state.
 KEEP_CALLS = 4
+# How often an open page asks which version is served, to tell of a new publish (the watcher takes one up within 2 s).
+VERSION_POLL_SECONDS = 5
 # Parameters every Twilio request carries; the page sends them with each step as Twilio would.
 ACCOUNT_SID = "AC" + "0" * 32
 
@@ -108,11 +112,22 @@ def page():
         "base": url_for("simulator.page"),
         "callUrl": url_for("simulator.start"),
         "statusUrl": url_for("simulator.status"),
+        "previewUrl": url_for("simulator.preview"),
+        "versionUrl": url_for("simulator.version"),
+        "pollSeconds": VERSION_POLL_SECONDS,
     }
     # An operator's refused edit is shown here too: the simulator is where they try their change.
     reload_status = current_app.extensions["ivr.versions"].status()
     return render_template("simulator/page.html", text=interface_text(), lines=lines, config=config,
-                           reload=reload_status)
+                           reload=reload_status, preview=preview_choice(), published=_published_numbers())
+
+
+def _published_numbers() -> list[int]:
+    """The published versions a preview may call, newest first; none when the database cannot say."""
+    try:
+        return [found.number for found in reversed(current_app.extensions["ivr.store"].published.listing())]
+    except BackendUnavailable:
+        return []
 
 
 @bp.post("/login")
@@ -180,7 +195,73 @@ def start():
         "Direction": "inbound",
         "ApiVersion": "2010-04-01",
     })
-    return answer(sid, current_app.extensions["ivr.flow"].incoming(form, step_url))
+    try:
+        hotline = previewed()
+    except HotlineError as exc:
+        # A call the operator meant for a preview never runs on another version instead.
+        return jsonify(error="the previewed version cannot be called", problems=_problems(exc)), 409
+    return answer(sid, current_app.extensions["ivr.flow"].incoming(form, step_url, hotline))
+
+
+# Preview: this browser session's calls may run on the draft (the files on disk) or on any published version instead of
+# the one served, which stays what callers get. The choice is kept in the session, so that the call itself is started
+# as before; each call then stays on the version it started on, as every call does.
+PREVIEW = "simulator_preview"
+DRAFT = "draft"
+
+
+def _problems(exc: HotlineError) -> list[str]:
+    return list(getattr(exc, "problems", None) or [str(exc)])
+
+
+def previewed():
+    """The hotline this session's next call runs on: None for the one served, else the draft or a numbered version;
+    HotlineError when the chosen one cannot be served (the draft fails its checks, the number is gone)."""
+    chosen = session.get(PREVIEW)
+    versions = current_app.extensions["ivr.versions"]
+    if chosen == DRAFT:
+        return versions.draft()
+    if isinstance(chosen, int):
+        hotline = versions.numbered(chosen)
+        if hotline is None:
+            raise HotlineError(f"there is no version {chosen}")
+        return hotline
+    return None
+
+
+def preview_choice() -> dict:
+    """What the page marks: which version the next call runs on, and the one callers get."""
+    chosen = session.get(PREVIEW)
+    serving = current_app.extensions["ivr.versions"].status()
+    return {"chosen": chosen if chosen in (DRAFT, None) or isinstance(chosen, int) else None,
+            "serving": serving["number"], "version": serving["version"]}
+
+
+@bp.post("/preview")
+def preview():
+    """Choose the version this session's next calls run on: `draft`, a published number, or empty for the one served."""
+    wanted = request.form.get("version", "")
+    if wanted == DRAFT:
+        choice = DRAFT
+    elif wanted.isascii() and wanted.isdigit() and len(wanted) < 10:
+        choice = int(wanted)
+    elif wanted == "":
+        choice = None
+    else:
+        raise BadRequest("version is not draft, a number or empty")
+    session[PREVIEW] = choice
+    try:
+        previewed()
+    except HotlineError as exc:
+        session[PREVIEW] = None
+        return jsonify(error="this version cannot be called", problems=_problems(exc), **preview_choice()), 409
+    return jsonify(**preview_choice())
+
+
+@bp.get("/version")
+def version():
+    """The version served now, which an open page polls to tell of a new publish without a reload."""
+    return jsonify(**preview_choice())
 
 
 @bp.post("/step")

@@ -69,15 +69,21 @@ def fact_kind(monkeypatch):
 
 @pytest.fixture
 def project(tmp_path):
-    """Copies of prompts/ and data/ with the fact node added under key 5 of the main menu."""
+    """Copies of prompts/ and data/ with the fact node added under key 5 of the main menu, announced in its prompts."""
     shutil.copytree(ROOT / "prompts", tmp_path / "prompts", ignore=shutil.ignore_patterns("scenarios"))
     shutil.copytree(ROOT / "data", tmp_path / "data")
-    menus = tmp_path / "prompts" / "menus.yaml"
-    text = menus.read_text(encoding="utf-8")
-    assert text.count('      "3": rebate\n') == 1
-    menus.write_text(text.replace('      "3": rebate\n', '      "3": rebate\n      "5": fact\n'), encoding="utf-8")
+    add_fact_to_main_menu(tmp_path / "prompts" / "menus.yaml")
     (tmp_path / "prompts" / "fact.yaml").write_text(FACT_YAML, encoding="utf-8")
     return tmp_path
+
+
+def add_fact_to_main_menu(menus: Path) -> None:
+    """Key 5 of the main menu leads to the fact node, and the main menu's prompt and short prompt say so, as
+    `ivr check` asks of every option."""
+    text = menus.read_text(encoding="utf-8")
+    assert text.count('      "3": rebate\n') == 1 and text.count("返钱标准按3，") == 2
+    text = text.replace('      "3": rebate\n', '      "3": rebate\n      "5": fact\n')
+    menus.write_text(text.replace("返钱标准按3，", "账户说明按5，返钱标准按3，"), encoding="utf-8")
 
 
 def test_a_registered_kind_is_driven_by_key_presses_through_the_engine(fact_kind, project):

@@ -226,11 +226,11 @@ def test_two_paths_of_one_name_are_an_error(project):
 
 
 def test_notes_between_an_answers_facts_and_its_options_are_held_to_their_budget(project, monkeypatch):
-    from tests.unit.test_answer_plugins import FACT_YAML, NotedFact
+    from tests.unit.test_answer_plugins import FACT_YAML, NotedFact, add_fact_to_main_menu
 
     monkeypatch.setattr(answers, "KINDS", dict(answers.KINDS))
     answers.register(NotedFact)
-    edit(project / "prompts" / "menus.yaml", '      "3": rebate\n', '      "3": rebate\n      "5": fact\n')
+    add_fact_to_main_menu(project / "prompts" / "menus.yaml")
     (project / "prompts" / "fact.yaml").write_text(FACT_YAML, encoding="utf-8")
     set_effort(project, [{"name": "noted", "call": CALL, "keys": ["5", ID_NUMBER + "#", PASSWORD + "#"], "budget": 600}],
                options=1)

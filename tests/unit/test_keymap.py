@@ -39,6 +39,7 @@ def test_an_action_on_another_key_than_elsewhere_is_refused(project):
 
 def test_a_paging_key_may_mean_nothing_else_anywhere(project):
     edit(project, '''      "1": {go: rebate, set: {region: line}}''', '''      "6": {go: rebate, set: {region: line}}''')
+    edit(project, "的标准按1，", "的标准按6，")
     found = errors(project)
     assert [code for code, _ in found] == ["reserved_key_elsewhere"]
     assert "next_page" in found[0][1]

@@ -107,7 +107,7 @@ CASES = [
     ("prompts/settings.yaml", "  confirm: confirm_caller", "  confirm: ask_id", "confirm_not_menu"),
     ("prompts/settings.yaml", "  identify: ask_id", "  identify: rebate_age", "confirm_needs_id_input"),
     ("prompts/menus.yaml", CONFIRM_PROMPT, '    prompt: "您是参保人吗？是请按1，不是请按2。"', "placeholder_not_said"),
-    ("prompts/menus.yaml", CONFIRM_OPTIONS, '      "1": its_me\n', "confirm_option_missing"),
+    ("prompts/menus.yaml", CONFIRM_OPTIONS, '      "1": its_me\n      "2": main\n', "confirm_option_missing"),
     ("prompts/menus.yaml", '      "1": {go: rebate, set: {region: line}}', '      "1": its_me', "caller_action_here"),
     ("prompts/menus.yaml", '    short: "余额按1，', '    short: "{id_tail}，余额按1，', "id_tail_here"),
     ("prompts/menus.yaml", '    prompt: "请按键输入密码', '    prompt: "{id_tail}请按键输入密码', "unknown_placeholder"),
