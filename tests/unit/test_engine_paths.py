@@ -2,6 +2,7 @@
 identity, and the keyed inputs of the rebate rules. Sentences come from the script; amounts and regions are facts."""
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,10 @@ import pytest
 from ivr.content.version import load_hotline
 from ivr.core.engine import Engine
 from ivr.core.events import DialEnded, Keys, Silence
+from ivr.core.idnumber import check_character
 from ivr.core.ports import Attempt
 from ivr.core.replies import Dial, Gather, Hangup
+from ivr.core.state import State
 from tests.unit.test_engine import NOW, MemoryBackend
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -342,3 +345,119 @@ def test_paging_goes_through_the_answer_s_own_keys():
     reply = call.press(key_for("payments", "previous_page"))
     reply = call.press(key_for("payments", "previous_page"))
     assert reply.says == (MESSAGES.first_page, words.next_hint + NODES["payments"].after)
+
+
+# Node types and actions the demo prompts do not use, in a copy of the prompts with a few nodes more.
+
+EXTRA_NODES = """\
+nodes:
+  notice:
+    type: say
+    text: "{line_region}的通知。"
+    next: shortcuts
+  shortcuts:
+    type: menu
+    prompt: "捷径菜单。"
+    short: "捷径。"
+    options:
+      "1": main
+      "2": agent
+      "3": goodbye
+      "4": repeat
+      "5": notice
+  echo_a:
+    type: say
+    text: "甲。"
+    next: echo_b
+  echo_b:
+    type: say
+    text: "乙。"
+    next: echo_a
+"""
+
+
+@pytest.fixture(scope="module")
+def extra(tmp_path_factory):
+    """The demo hotline with key 4 of the main menu leading to an announcement and key 5 to two that loop."""
+    folder = tmp_path_factory.mktemp("extra")
+    shutil.copytree(ROOT / "prompts", folder / "prompts", ignore=shutil.ignore_patterns("scenarios"))
+    menus = folder / "prompts" / "menus.yaml"
+    text = menus.read_text(encoding="utf-8")
+    menus.write_text(text.replace('      "3": rebate\n', '      "3": rebate\n      "4": notice\n      "5": echo_a\n', 1),
+                     encoding="utf-8")
+    (folder / "prompts" / "extra.yaml").write_text(EXTRA_NODES, encoding="utf-8")
+    return load_hotline(folder / "prompts", ROOT / "data")
+
+
+def extra_call(hotline, now=NOW) -> tuple[Engine, object]:
+    engine = Engine(hotline, MemoryBackend())
+    state, _ = engine.start(BEIJING_LINE, now)
+    return engine, state
+
+
+def test_an_announcement_is_said_and_leads_on_without_a_key(extra):
+    engine, state = extra_call(extra)
+    reply = engine.step(state, Keys("4"), NOW)
+    assert reply.says == (extra.script.nodes["notice"].text.format(line_region="北京"), "捷径菜单。")
+    assert reply.node == "shortcuts" and reply.then == MENU
+
+
+def test_announcements_that_lead_only_to_each_other_end_at_the_main_menu(extra):
+    engine, state = extra_call(extra)
+    reply = engine.step(state, Keys("5"), NOW)
+    # Each is said until the walk has gone further than there are nodes, then the caller is home again.
+    assert reply.says[:2] == ("甲。", "乙。") and reply.says[-1] == MAIN.short
+    assert len(reply.says) == len(extra.script.nodes) + 3 and reply.node == SETTINGS.start
+
+
+@pytest.mark.parametrize("key, says, then", [
+    ("1", (MAIN.short,), MENU),
+    ("2", (MESSAGES.agent_connecting,), Dial("+861065550100")),
+    ("3", (MESSAGES.goodbye,), Hangup()),
+    ("4", ("捷径菜单。",), MENU),
+])
+def test_the_global_actions_work_as_menu_options(extra, key, says, then):
+    engine, state = extra_call(extra)
+    engine.step(state, Keys("4"), NOW)
+    engine.step(state, Keys("7"), NOW)
+    reply = engine.step(state, Keys(key), NOW)
+    assert (reply.says, reply.then) == (says, then)
+    assert reply.node == ("shortcuts" if key != "1" else SETTINGS.start)
+    # A right key starts the wrong-key count afresh.
+    assert state.nomatch == 0
+
+
+def test_the_agent_option_outside_hours_says_the_hours_and_goes_home(extra):
+    engine, state = extra_call(extra, NIGHT)
+    engine.step(state, Keys("4"), NIGHT)
+    reply = engine.step(state, Keys("2"), NIGHT)
+    assert reply.says[0].startswith(MESSAGES.agent_closed.split("{")[0]) and reply.says[1:] == (MAIN.short,)
+
+
+def test_the_wrong_key_count_starts_afresh_at_each_node():
+    call = Call()
+    call.press(key_for("main", "balance"))
+    call.press("1")
+    call.press("1")
+    assert call.press(ID_NUMBER).says == (ASK_PASSWORD.prompt,)
+    assert call.press("1").says == (ASK_PASSWORD.errors["format"],)
+    assert call.press("1").says == (ASK_PASSWORD.errors["format"],)
+
+
+def test_an_id_number_born_after_the_day_of_the_call_is_refused():
+    # The call's day is the engine's clock, not the machine's: a number born two days later is not yet possible.
+    born_later = "110108" + (NOW + dt.timedelta(days=2)).strftime("%Y%m%d") + "001"
+    call = Call()
+    call.press(key_for("main", "balance"))
+    assert call.press(born_later + check_character(born_later)).says == (ASK_ID.errors["birth_date"],)
+
+
+def test_going_home_forgets_an_id_keyed_without_its_password():
+    call = Call()
+    call.press(key_for("main", "balance"))
+    call.press(ID_NUMBER)
+    # The agent, who is busy, sends the caller back to the main menu.
+    call.press(KEYS.agent)
+    call.engine.step(call.state, DialEnded(answered=False), NOW)
+    assert call.state.pending is None and call.state.return_to is None
+    assert State.from_dict(call.state.to_dict(), HOTLINE) == call.state
