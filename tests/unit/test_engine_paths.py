@@ -87,7 +87,7 @@ def test_wrong_keys_outside_agent_hours_end_the_call_with_the_hours():
     for _ in range(SETTINGS.limits.nomatch):
         reply = call.press(WRONG_KEY)
     assert reply.says[0] == MESSAGES.too_many_failures
-    assert reply.says[-1] == MESSAGES.goodbye and reply.then == Hangup()
+    assert reply.says[-1] == MESSAGES.goodbye and reply.then == Hangup() and reply.node == SETTINGS.start
 
 
 def test_silence_escalates_and_then_says_goodbye():
@@ -132,6 +132,7 @@ def test_a_restart_is_a_fresh_call_at_the_whole_menu_without_the_greeting():
 def test_the_agent_key_dials_the_line_s_agents_in_their_hours():
     reply = Call(called=SHANGHAI_LINE).press(KEYS.agent)
     assert reply.says == (MESSAGES.agent_connecting,) and reply.then == Dial("+862165550100")
+    assert reply.node == SETTINGS.start
 
 
 def test_outside_hours_the_agent_key_says_the_hours_and_goes_back_to_the_menu():
@@ -150,7 +151,7 @@ def test_after_the_agent_hangs_up_the_call_ends_and_a_busy_agent_leads_back_to_t
     call = Call()
     call.press(KEYS.agent)
     reply = call.engine.step(call.state, DialEnded(answered=True), NOW)
-    assert reply.says == (MESSAGES.agent_after_call,) and reply.then == Hangup()
+    assert reply.says == (MESSAGES.agent_after_call,) and reply.then == Hangup() and reply.node == SETTINGS.start
     call = Call()
     call.press(KEYS.agent)
     reply = call.engine.step(call.state, DialEnded(answered=False), NOW)
@@ -281,7 +282,7 @@ def test_the_line_s_region_asks_for_the_age_where_the_rule_needs_it():
     assert call.state.slots == {"region": "beijing", "age": 72}
 
 
-@pytest.mark.parametrize("age", ["00", "121", "1000", "", "七十"])
+@pytest.mark.parametrize("age", ["00", "121", "1000", "0072", "", "七十"])
 def test_an_impossible_age_is_asked_again(age):
     call = rebate_call()
     call.press(key_for("rebate_where", "rebate"))
@@ -461,3 +462,72 @@ def test_going_home_forgets_an_id_keyed_without_its_password():
     call.engine.step(call.state, DialEnded(answered=False), NOW)
     assert call.state.pending is None and call.state.return_to is None
     assert State.from_dict(call.state.to_dict(), HOTLINE) == call.state
+
+
+def test_silence_in_an_input_or_after_an_answer_says_its_prompt_again():
+    call = Call()
+    call.press(key_for("main", "balance"))
+    reply = call.silence()
+    assert reply.says == (MAIN.noinput[0], ASK_ID.prompt) and reply.then == INPUT and reply.node == "ask_id"
+    call.verify()
+    reply = call.silence()
+    assert reply.says == (MAIN.noinput[0], NODES["balance"].after) and reply.then == MENU and reply.node == "balance"
+
+
+def test_the_hours_name_each_run_of_days_once():
+    reply = Call(now=NIGHT).press(KEYS.agent)
+    periods = [MESSAGES.hours_period.format(days=MESSAGES.days.weekdays, hours=READ.clock_range((8, 0), (12, 0))),
+               MESSAGES.hours_period.format(days="", hours=READ.clock_range((14, 30), (17, 30)))]
+    assert reply.says[0] == MESSAGES.agent_closed.format(hours=MESSAGES.hours_separator.join(periods))
+
+
+def test_an_area_code_replaces_the_region_or_code_chosen_before():
+    call = rebate_call()
+    call.press(key_for("rebate_where", "rebate_area_code"))
+    call.press("0999")
+    call.state.node = "rebate_area_code"
+    call.press("0931")
+    assert call.state.slots == {"region": "gansu"}
+    call.state.node = "rebate_area_code"
+    call.press("0999")
+    assert call.state.slots == {"code": "0999"}
+
+
+class SpyBackend(MemoryBackend):
+    """Records what the engine asks of the backend."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked = []
+
+    def account(self, reference, records=True):
+        self.asked.append(("account", records))
+        return super().account(reference, records)
+
+    def attempt_password(self, reference, keys, caller, now, limit, caller_limit):
+        self.asked.append(("password", caller, now, limit, caller_limit))
+        return super().attempt_password(reference, keys, caller, now, limit, caller_limit)
+
+
+def test_the_backend_is_asked_with_the_call_s_number_time_and_limits_and_for_records_only_when_they_are_read():
+    backend = SpyBackend()
+    engine = Engine(HOTLINE, backend, caller="+8613800000000")
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    for keys in (key_for("main", "balance"), ID_NUMBER, PASSWORD):
+        engine.step(state, Keys(keys), NOW)
+    policy = SETTINGS.password
+    _, caller, now, limit, caller_limit = next(a for a in backend.asked if a[0] == "password")
+    assert (caller, now, caller_limit) == ("+8613800000000", NOW, HOTLINE.lines.caller_limit)
+    assert (limit.attempts, limit.window) == (policy.attempts, dt.timedelta(hours=policy.window_hours))
+    assert ("account", False) in backend.asked and ("account", True) not in backend.asked
+    engine.step(state, Keys(KEYS.main), NOW)
+    engine.step(state, Keys(key_for("main", "payments")), NOW)
+    assert backend.asked[-1] == ("account", True)
+
+
+def test_a_caller_who_has_not_verified_is_never_looked_up():
+    backend = SpyBackend()
+    engine = Engine(HOTLINE, backend)
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    engine.step(state, Keys(key_for("main", "rebate")), NOW)
+    assert backend.asked == []
