@@ -32,7 +32,7 @@ def test_unquoted_keys_are_read_as_the_keys_they_look_like(menus):
     assert menus("      1: balance\n      2: payments\n      3: rebate\n") == []
 
 
-@pytest.mark.parametrize("key", ['"12"', '"a"', '"1 "', "10"])
+@pytest.mark.parametrize("key", ['"12"', '"a"', '"X"', '"1 "', "10"])
 def test_a_key_that_is_not_one_phone_key_is_refused_by_name(menus, key):
     problems = menus(f'      {key}: balance\n      "2": payments\n      "3": rebate\n')
     assert [code for code, _ in problems] == ["phone_key"]
@@ -45,8 +45,8 @@ def test_a_key_written_as_yes_is_refused(menus):
 
 
 def test_the_same_key_twice_is_refused_by_name(menus):
-    problems = menus('      "1": balance\n      1: payments\n      "3": rebate\n')
-    assert [code for code, _ in problems] == ["same_key"] and "1" in problems[0][1]
+    problems = menus('      "1": balance\n      "2": payments\n      "3": rebate\n      "4": rebate\n      4: main\n')
+    assert [code for code, _ in problems] == ["same_key"] and "4" in problems[0][1]
 
 
 class Nameless(AnswerKind):
