@@ -555,3 +555,29 @@ def test_a_verified_retiree_hears_their_own_rule_for_their_age_on_the_day_of_the
     reply = call.press(key_for("main", "rebate"))
     # Born on 12 April 1954: 72 on the day of the call.
     assert reply.says[0] == SCRIPT.answers.rebate.own.format(region="北京", age=READ.integer(72))
+
+
+@pytest.fixture(scope="module")
+def starts_at_an_answer(tmp_path_factory):
+    """The demo hotline with the rebate answer, which reads the day of the call, as its start node."""
+    folder = tmp_path_factory.mktemp("answer_first")
+    shutil.copytree(ROOT / "prompts", folder / "prompts", ignore=shutil.ignore_patterns("scenarios"))
+    settings = folder / "prompts" / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("  start: main\n", "  start: rebate\n", 1),
+                        encoding="utf-8")
+    return load_hotline(folder / "prompts", ROOT / "data")
+
+
+def test_every_way_home_reaches_a_start_node_that_is_an_answer(starts_at_an_answer):
+    where = starts_at_an_answer.script.nodes["rebate_where"]
+    engine = Engine(starts_at_an_answer, MemoryBackend())
+    state, reply = engine.start(BEIJING_LINE, NOW)
+    assert reply.node == "rebate_where"
+    engine.step(state, Keys(key_for("rebate_where", "rebate")), NOW)
+    assert engine.step(state, Keys("72"), NOW).node == "rebate"
+    assert engine.step(state, Keys(KEYS.repeat), NOW).node == "rebate"
+    engine.step(state, Keys(KEYS.agent), NOW)
+    assert engine.step(state, DialEnded(answered=False), NOW).says[-1] == where.prompt.format(line_region="北京")
+    assert engine.step(state, Keys(KEYS.agent), NIGHT).node == "rebate_where"
+    state, reply = engine.restart(BEIJING_LINE, NOW, [])
+    assert reply.node == "rebate_where"
