@@ -27,7 +27,13 @@ BEIJING_LINE, SHANGHAI_LINE = "+861012393", "+862112393"
 # Monday 22:00 in Beijing: the Beijing line's agents have gone home.
 NIGHT = NOW + dt.timedelta(hours=12)
 MENU = Gather(SETTINGS.timeout.menu, "", 1)
-INPUT = Gather(SETTINGS.timeout.input, "#", None)
+
+def entry(node: str) -> Gather:
+    """The Gather of an entry: # ends it, and an entry of known length also ends by itself after its last key."""
+    return Gather(SETTINGS.timeout.input, "#", NODES[node].ends_after)
+
+
+INPUT = entry("ask_id")
 ID_NUMBER, PASSWORD = "110108195404120012", "222222"
 WRONG_KEY = next(k for k in "12345678" if k not in MAIN.options and k not in (KEYS.main, KEYS.agent))
 
@@ -80,7 +86,7 @@ def test_wrong_keys_at_the_main_menu_escalate_to_an_agent(keys):
     assert call.press(keys).says == (MAIN.nomatch[0], MAIN.short) and call.reply.node == SETTINGS.start
     assert call.press(keys).says == (MAIN.nomatch[1], MAIN.prompt)
     reply = call.press(keys)
-    assert reply.says == (MESSAGES.too_many_failures, MESSAGES.agent_connecting)
+    assert reply.says == (MESSAGES.too_many_nomatch, MESSAGES.agent_connecting)
     assert reply.then == Dial("+861065550100")
 
 
@@ -88,7 +94,9 @@ def test_wrong_keys_outside_agent_hours_end_the_call_with_the_hours():
     call = Call(now=NIGHT)
     for _ in range(SETTINGS.limits.nomatch):
         reply = call.press(WRONG_KEY)
-    assert reply.says[0] == MESSAGES.too_many_failures
+    assert reply.says[0] == MESSAGES.too_many_nomatch
+    # No agent to go to: the hours and when agents next answer, then goodbye.
+    assert reply.says[1:3] == Call(now=NIGHT).press(KEYS.agent).says[:2]
     assert reply.says[-1] == MESSAGES.goodbye and reply.then == Hangup() and reply.node == SETTINGS.start
 
 
@@ -96,7 +104,7 @@ def test_silence_escalates_and_then_says_goodbye():
     call = Call()
     assert call.silence().says == (MAIN.noinput[0], MAIN.short)
     assert call.silence().says == (MAIN.noinput[1], MAIN.prompt)
-    assert call.silence().says == (MESSAGES.too_many_failures, MESSAGES.goodbye)
+    assert call.silence().says == (MESSAGES.too_many_noinput, MESSAGES.goodbye)
     assert call.reply.then == Hangup() and call.reply.node == SETTINGS.start
 
 
@@ -146,11 +154,13 @@ def test_outside_hours_the_agent_key_says_the_hours_and_goes_back_to_the_menu():
     assert READ.clock_range((8, 0), (12, 0)) in closed and READ.clock_range((14, 30), (17, 30)) in closed
     assert closed.count(MESSAGES.days.weekdays) == 1
     assert MESSAGES.hours_separator in closed
+    # Monday 22:00: agents next answer on Tuesday at 8:00, tomorrow.
+    assert reply.says[1] == MESSAGES.agent_next.format(when=MESSAGES.tomorrow + READ.clock(8, 0))
     # Back at a menu the caller has heard: its short form.
-    assert reply.says[1:] == (MAIN.short,) and reply.then == MENU
+    assert reply.says[2:] == (MAIN.short,) and reply.then == MENU
 
 
-def test_after_the_agent_hangs_up_the_call_ends_and_a_busy_agent_leads_back_to_the_menu():
+def test_after_the_agent_hangs_up_the_call_ends_and_a_busy_agent_leads_to_a_choice():
     call = Call()
     call.press(KEYS.agent)
     reply = call.engine.step(call.state, DialEnded(answered=True), NOW)
@@ -158,7 +168,12 @@ def test_after_the_agent_hangs_up_the_call_ends_and_a_busy_agent_leads_back_to_t
     call = Call()
     call.press(KEYS.agent)
     reply = call.engine.step(call.state, DialEnded(answered=False), NOW)
-    assert reply.says == (MESSAGES.agent_busy, MAIN.short) and reply.then == MENU
+    busy = NODES[SETTINGS.agent_busy]
+    assert reply.says == (busy.prompt,) and reply.then == MENU and reply.node == SETTINGS.agent_busy
+    # Try again, or go home.
+    assert call.press(KEYS.agent).then == Dial("+861065550100")
+    call.engine.step(call.state, DialEnded(answered=False), NOW)
+    assert call.press(KEYS.main).says == (MAIN.short,) and call.state.node == SETTINGS.start
 
 
 # Identity.
@@ -169,7 +184,10 @@ def test_an_answer_that_needs_identity_asks_for_it_and_comes_back_to_the_answer(
     assert reply.says == (ASK_ID.prompt,) and reply.then == INPUT and reply.node == "ask_id"
     assert call.press(ID_NUMBER).says == (ASK_PASSWORD.prompt,)
     reply = call.press(PASSWORD)
-    assert reply.node == "payments" and reply.says[0] == MESSAGES.verified
+    # The demo's `verified` is empty: nothing is said before the answer, whose first fact comes first.
+    assert MESSAGES.verified == ""
+    assert reply.node == "payments" and reply.says[0] == SCRIPT.answers.payments.total.format(
+        years=READ.count(35), months=READ.count(6)) and reply.answer[0] == 0
     assert reply.says[-1].endswith(NODES["payments"].after)
     # Already verified, the balance is said at once.
     call.press(KEYS.main)
@@ -194,14 +212,15 @@ def test_three_wrong_id_numbers_are_too_many():
     call.press(key_for("main", "balance"))
     call.press("1")
     call.press("1")
-    assert call.press("1").says[0] == MESSAGES.too_many_failures
+    assert call.press("1").says[0] == MESSAGES.too_many_nomatch
 
 
 def test_a_locked_id_is_told_so_at_once_and_goes_back_to_the_menu():
     call = Call()
     call.press(key_for("main", "balance"))
     reply = call.press("370102195802140051")
-    assert reply.says == (MESSAGES.locked, MAIN.short) and reply.node == SETTINGS.start
+    # In agent hours the lock is followed by the agent offer.
+    assert reply.says == (MESSAGES.locked, MESSAGES.agent_offer, MAIN.short) and reply.node == SETTINGS.start
 
 
 def test_wrong_passwords_count_down_and_then_lock_the_id():
@@ -212,9 +231,9 @@ def test_wrong_passwords_count_down_and_then_lock_the_id():
     for left in range(attempts - 1, 0, -1):
         reply = call.press("000000")
         assert reply.says == (ASK_PASSWORD.errors["wrong"].format(remaining=READ.count(left)),)
-        assert reply.then == INPUT and reply.node == "ask_password"
+        assert reply.then == entry("ask_password") and reply.node == "ask_password"
     reply = call.press("000000")
-    assert reply.says == (MESSAGES.locked, MAIN.short)
+    assert reply.says == (MESSAGES.locked, MESSAGES.agent_offer, MAIN.short)
     # Locked, the ID is refused before any password.
     call.press(key_for("main", "balance"))
     assert call.press(ID_NUMBER).says[0] == MESSAGES.locked
@@ -227,7 +246,7 @@ def test_a_password_that_is_not_six_digits_is_asked_again_as_a_wrong_key(keys):
     call.press(ID_NUMBER)
     assert call.press(keys).says == (ASK_PASSWORD.errors["format"],)
     call.press(keys)
-    assert call.press(keys).says[0] == MESSAGES.too_many_failures
+    assert call.press(keys).says[0] == MESSAGES.too_many_nomatch
 
 
 def test_the_password_prompt_without_an_id_asks_for_the_id():
@@ -241,23 +260,28 @@ class CallerLockedBackend(MemoryBackend):
         return Attempt("caller_locked")
 
 
-@pytest.mark.parametrize("now, then", [(NOW, MESSAGES.caller_locked_agent), (NIGHT, None)])
+@pytest.mark.parametrize("now, then", [(NOW, MESSAGES.agent_offer), (NIGHT, None)])
 def test_a_number_that_tried_too_many_passwords_is_told_so_and_where_to_get_help(now, then):
     call = Call(now=now, backend=CallerLockedBackend())
     call.press(key_for("main", "balance"))
     reply = call.verify()
     assert reply.says[0] == MESSAGES.caller_locked
     if then is None:
-        assert reply.says[1] == Call(now=NIGHT).press(KEYS.agent).says[0]
+        # Outside hours: the agents' hours and their next opening.
+        told = Call(now=NIGHT).press(KEYS.agent).says[:2]
     else:
-        assert reply.says[1] == then
-    assert reply.says[2:] == (MAIN.short,) and reply.node == SETTINGS.start
+        told = (then,)
+    assert reply.says[1:] == told + (MAIN.short,) and reply.node == SETTINGS.start
 
 
-def test_the_repeat_and_agent_keys_work_in_an_input():
+def test_the_repeat_key_alone_opens_an_entry_s_help_and_the_agent_key_works_in_an_input():
     call = Call()
     call.press(key_for("main", "balance"))
-    assert call.press(KEYS.repeat).says == (ASK_ID.prompt,)
+    reply = call.press(KEYS.repeat)
+    assert reply.says == (NODES[ASK_ID.help].prompt,) and reply.node == ASK_ID.help and reply.then == MENU
+    # Back to the entry that was left.
+    reply = call.press(key_for(ASK_ID.help, "back"))
+    assert reply.says == (ASK_ID.prompt,) and reply.node == "ask_id" and reply.then == INPUT
     assert call.press(KEYS.agent).then == Dial("+861065550100")
 
 
@@ -282,7 +306,8 @@ def test_the_line_s_region_asks_for_the_age_where_the_rule_needs_it():
     assert reply.node == "rebate_age" and reply.says == (NODES["rebate_age"].prompt.format(region="北京"),)
     reply = call.press("72")
     assert reply.node == "rebate" and any(READ.amount(110) in s for s in reply.says)
-    assert call.state.slots == {"region": "beijing", "age": 72}
+    # `told`: who qualifies has been said on this visit.
+    assert call.state.slots == {"region": "beijing", "age": 72, "told": True}
 
 
 @pytest.mark.parametrize("age", ["00", "121", "1000", "0072", "", "七十"])
@@ -304,12 +329,13 @@ def test_an_area_code_chooses_the_region_and_an_unknown_one_gives_the_national_r
     call = rebate_call()
     call.press(key_for("rebate_where", "rebate_area_code"))
     reply = call.press("0931")
-    assert reply.node == "rebate" and call.state.slots == {"region": "gansu"}
-    assert reply.says[0] == SCRIPT.answers.rebate.region.format(region="甘肃")
+    assert reply.node == "rebate" and call.state.slots == {"region": "gansu", "told": True}
+    assert reply.says[:2] == (SCRIPT.answers.rebate.who, SCRIPT.answers.rebate.region.format(region="甘肃"))
     call.press(key_for("rebate", "other_region"))
     call.press(key_for("rebate_where", "rebate_area_code"))
     reply = call.press("0999")
-    assert call.state.slots == {"own": False, "code": "0999"}
+    assert call.state.slots == {"own": False, "told": True, "code": "0999"}
+    # Who qualifies was said with the first rule of the visit, not again.
     assert reply.says[0] == SCRIPT.answers.rebate.unknown_area.format(code=READ.digits("0999"))
 
 
@@ -319,7 +345,7 @@ def test_a_new_area_code_forgets_the_region_and_age_before():
     call.press("72")
     call.state.node = "rebate_area_code"
     call.press("0931")
-    assert call.state.slots == {"region": "gansu"}
+    assert call.state.slots == {"region": "gansu", "told": True}
 
 
 @pytest.mark.parametrize("keys", ["5", "12345", "０１０"])
@@ -345,10 +371,13 @@ def test_paging_goes_through_the_answer_s_own_keys():
     words = SCRIPT.answers.payments
     reply = call.press(key_for("payments", "next_page"))
     assert reply.node == "payments"
-    assert reply.says[-1] == words.next_hint + words.previous_hint + NODES["payments"].after
+    # The options were said in full after the first page; from then on, their short form.
+    after = NODES["payments"].after_short
+    assert reply.says[-1] == words.next_hint + words.previous_hint + after
+    assert reply.says[-2] == words.page.format(page=READ.integer(2), pages=READ.count(4))
     reply = call.press(key_for("payments", "previous_page"))
     reply = call.press(key_for("payments", "previous_page"))
-    assert reply.says == (MESSAGES.first_page, words.next_hint + NODES["payments"].after) and reply.node == "payments"
+    assert reply.says == (MESSAGES.first_page, words.next_hint + after) and reply.node == "payments"
 
 
 # Node types and actions the demo prompts do not use, in a copy of the prompts with a few nodes more.
@@ -367,9 +396,8 @@ nodes:
       "1": main
       "2": agent
       "3": goodbye
-      "4": repeat
-      "5": notice
-      "6": {go: rebate, set: {region: shanghai}}
+      "5": repeat
+      "8": {go: rebate, set: {region: shanghai}}
   echo_a:
     type: say
     text: "甲。"
@@ -383,12 +411,13 @@ nodes:
 
 @pytest.fixture(scope="module")
 def extra(tmp_path_factory):
-    """The demo hotline with key 4 of the main menu leading to an announcement and key 5 to two that loop."""
+    """The demo hotline with key 5 of the main menu leading to an announcement and key 7 to two that loop.
+    Keys 4 and 6 page the payment records, so they may mean nothing else anywhere."""
     folder = tmp_path_factory.mktemp("extra")
     shutil.copytree(ROOT / "prompts", folder / "prompts", ignore=shutil.ignore_patterns("scenarios"))
     menus = folder / "prompts" / "menus.yaml"
     text = menus.read_text(encoding="utf-8")
-    menus.write_text(text.replace('      "3": rebate\n', '      "3": rebate\n      "4": notice\n      "5": echo_a\n', 1),
+    menus.write_text(text.replace('      "3": rebate\n', '      "3": rebate\n      "5": notice\n      "7": echo_a\n', 1),
                      encoding="utf-8")
     (folder / "prompts" / "extra.yaml").write_text(EXTRA_NODES, encoding="utf-8")
     return load_hotline(folder / "prompts", ROOT / "data")
@@ -402,7 +431,7 @@ def extra_call(hotline, now=NOW) -> tuple[Engine, object]:
 
 def test_an_announcement_is_said_and_leads_on_without_a_key(extra):
     engine, state = extra_call(extra)
-    reply = engine.step(state, Keys("4"), NOW)
+    reply = engine.step(state, Keys("5"), NOW)
     # No region is chosen yet, so {region} is said as nothing.
     assert reply.says == (extra.script.nodes["notice"].text.format(line_region="北京", region=""), "捷径菜单。")
     assert reply.node == "shortcuts" and reply.then == MENU
@@ -410,7 +439,7 @@ def test_an_announcement_is_said_and_leads_on_without_a_key(extra):
 
 def test_announcements_that_lead_only_to_each_other_end_at_the_main_menu(extra):
     engine, state = extra_call(extra)
-    reply = engine.step(state, Keys("5"), NOW)
+    reply = engine.step(state, Keys("7"), NOW)
     # Each is said until the walk has gone further than there are nodes, then the caller is home again.
     assert reply.says[:2] == ("甲。", "乙。") and reply.says[-1] == MAIN.short
     assert len(reply.says) == len(extra.script.nodes) + 3 and reply.node == SETTINGS.start
@@ -420,11 +449,11 @@ def test_announcements_that_lead_only_to_each_other_end_at_the_main_menu(extra):
     ("1", (MAIN.short,), MENU),
     ("2", (MESSAGES.agent_connecting,), Dial("+861065550100")),
     ("3", (MESSAGES.goodbye,), Hangup()),
-    ("4", ("捷径菜单。",), MENU),
+    ("5", ("捷径菜单。",), MENU),
 ])
 def test_the_global_actions_work_as_menu_options(extra, key, says, then):
     engine, state = extra_call(extra)
-    engine.step(state, Keys("4"), NOW)
+    engine.step(state, Keys("5"), NOW)
     state.slots["region"] = "gansu"
     engine.step(state, Keys("7"), NOW)
     reply = engine.step(state, Keys(key), NOW)
@@ -437,9 +466,10 @@ def test_the_global_actions_work_as_menu_options(extra, key, says, then):
 
 def test_the_agent_option_outside_hours_says_the_hours_and_goes_home(extra):
     engine, state = extra_call(extra, NIGHT)
-    engine.step(state, Keys("4"), NIGHT)
+    engine.step(state, Keys("5"), NIGHT)
     reply = engine.step(state, Keys("2"), NIGHT)
-    assert reply.says[0].startswith(MESSAGES.agent_closed.split("{")[0]) and reply.says[1:] == (MAIN.short,)
+    assert reply.says[0].startswith(MESSAGES.agent_closed.split("{")[0])
+    assert reply.says[1:] == (MESSAGES.agent_next.format(when=MESSAGES.tomorrow + READ.clock(8, 0)), MAIN.short)
 
 
 def test_the_wrong_key_count_starts_afresh_at_each_node():
@@ -464,9 +494,10 @@ def test_going_home_forgets_an_id_keyed_without_its_password():
     call = Call()
     call.press(key_for("main", "balance"))
     call.press(ID_NUMBER)
-    # The agent, who is busy, sends the caller back to the main menu.
+    # The agent is busy, and the caller goes back to the main menu from the choice that follows.
     call.press(KEYS.agent)
     call.engine.step(call.state, DialEnded(answered=False), NOW)
+    call.press(KEYS.main)
     assert call.state.pending is None and call.state.return_to is None
     assert State.from_dict(call.state.to_dict(), HOTLINE) == call.state
 
@@ -494,10 +525,10 @@ def test_an_area_code_replaces_the_region_or_code_chosen_before():
     call.press("0999")
     call.state.node = "rebate_area_code"
     call.press("0931")
-    assert call.state.slots == {"region": "gansu"}
+    assert call.state.slots == {"region": "gansu", "told": True}
     call.state.node = "rebate_area_code"
     call.press("0999")
-    assert call.state.slots == {"code": "0999"}
+    assert call.state.slots == {"code": "0999", "told": True}
 
 
 class SpyBackend(MemoryBackend):
@@ -542,8 +573,8 @@ def test_a_caller_who_has_not_verified_is_never_looked_up():
 
 def test_an_option_may_choose_a_region_of_its_own(extra):
     engine, state = extra_call(extra)
-    engine.step(state, Keys("4"), NOW)
-    reply = engine.step(state, Keys("6"), NOW)
+    engine.step(state, Keys("5"), NOW)
+    reply = engine.step(state, Keys("8"), NOW)
     assert state.slots == {"region": "shanghai"} and reply.says == (NODES["rebate_age"].prompt.format(region="上海"),)
 
 
@@ -577,7 +608,8 @@ def test_every_way_home_reaches_a_start_node_that_is_an_answer(starts_at_an_answ
     assert engine.step(state, Keys("72"), NOW).node == "rebate"
     assert engine.step(state, Keys(KEYS.repeat), NOW).node == "rebate"
     engine.step(state, Keys(KEYS.agent), NOW)
-    assert engine.step(state, DialEnded(answered=False), NOW).says[-1] == where.prompt.format(line_region="北京")
+    assert engine.step(state, DialEnded(answered=False), NOW).node == SETTINGS.agent_busy
+    assert engine.step(state, Keys(KEYS.main), NOW).says[-1] == where.prompt.format(line_region="北京")
     assert engine.step(state, Keys(KEYS.agent), NIGHT).node == "rebate_where"
     state, reply = engine.restart(BEIJING_LINE, NOW, [])
     assert reply.node == "rebate_where"
