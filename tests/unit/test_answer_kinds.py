@@ -11,6 +11,8 @@ import pytest
 from ivr.content.version import load_hotline
 from ivr.core.accounts import Account, Record
 from ivr.core.answers import Ask, Context, Spoken, kind
+from ivr.core.answers.balance import balance
+from ivr.core.answers.payments import _record
 from ivr.core.answers.rebate import for_region
 from ivr.core.filling import Money, fill
 from ivr.core.regions import AveragePension, Credit, Deduction, Region, Rule, Tier
@@ -88,6 +90,27 @@ def test_half_a_last_credit_is_not_said(date, amount):
     assert sentences[1:] == [BALANCE.as_of.format(as_of=READ.date(AS_OF))]
 
 
+@pytest.mark.parametrize("amount", ["100", "-56"])
+def test_a_headline_that_names_the_date_says_it_there_and_nowhere_else(amount):
+    # Operators may put the date in the balance sentence itself; then neither as_of nor a second date follows.
+    words = BALANCE.model_copy(update={"text": "截至{as_of}，您的余额是{balance}。",
+                                       "overdrawn": "截至{as_of}，您的账户已欠费{amount}。"})
+    sentences = balance(words, READ, account(balance=Decimal(amount)))
+    headline = words.text if Decimal(amount) >= 0 else words.overdrawn
+    value = Money(abs(Decimal(amount)))
+    assert sentences == [fill(headline, READ, as_of=READ.date(AS_OF), balance=value, amount=value)]
+    assert READ.date(AS_OF) in sentences[0]
+
+
+def test_a_last_credit_that_does_not_name_the_date_leaves_it_to_as_of():
+    words = BALANCE.model_copy(update={"last_credit": "最近一次入账是{date}，入账{amount}。"})
+    credited = dt.date(2026, 11, 4)
+    sentences = balance(words, READ, account(last_credit_date=credited, last_credit_amount=Decimal("97")))
+    assert sentences == [fill(words.text, READ, balance=Money(Decimal("100"))),
+                         words.as_of.format(as_of=READ.date(AS_OF)),
+                         fill(words.last_credit, READ, date=READ.date(credited), amount=Money(Decimal("97")))]
+
+
 def test_a_resident_member_hears_there_is_no_personal_account():
     resident = account(scheme="resident", balance=Decimal("-5"), last_credit_date=AS_OF, last_credit_amount=Decimal("1"))
     assert speak_balance(resident) == [BALANCE.resident]
@@ -133,6 +156,15 @@ def test_each_paid_month_says_its_amounts_and_an_unpaid_one_says_it_was_missed()
                         credited=Money(Decimal("56.60")))
     assert said("141.50") in paid and said("56.60") in paid
     assert unpaid == PAYMENTS.unpaid.format(month=READ.year_month(2026, 9))
+
+
+def test_a_month_template_may_name_the_base_and_the_employer_s_share():
+    # The demo's month leaves them to the agent; an operator's template may say every amount of the record.
+    words = PAYMENTS.model_copy(update={"month": "{month}，基数{base}，个人{individual}，单位{employer}，划入{credited}。"})
+    record = month("2026-10", individual="141.50", credited="56.60")
+    assert _record(words, READ, record) == words.month.format(
+        month=month_words(record), base=READ.amount(Decimal("7000"), alone=False), individual=said("141.50"),
+        employer=said("560"), credited=READ.amount(Decimal("56.60")))
 
 
 def test_a_page_holds_page_size_records_and_says_which_page_it_is():

@@ -398,6 +398,13 @@ nodes:
       "3": goodbye
       "5": repeat
       "8": {go: rebate, set: {region: shanghai}}
+  plain_code:
+    type: input
+    collect: area_code
+    prompt: "请输入区号。"
+    next: rebate
+    errors:
+      format: "区号不对。"
   echo_a:
     type: say
     text: "甲。"
@@ -613,3 +620,78 @@ def test_every_way_home_reaches_a_start_node_that_is_an_answer(starts_at_an_answ
     assert engine.step(state, Keys(KEYS.agent), NIGHT).node == "rebate_where"
     state, reply = engine.restart(BEIJING_LINE, NOW, [])
     assert reply.node == "rebate_where"
+
+
+def test_the_repeat_key_in_an_input_without_a_help_menu_says_its_prompt_again(extra):
+    engine, state = extra_call(extra)
+    state.node = "plain_code"
+    reply = engine.step(state, Keys(KEYS.repeat), NOW)
+    assert reply.says == ("请输入区号。",) and reply.node == "plain_code"
+    assert reply.then == Gather(SETTINGS.timeout.input, "#", None)
+
+
+# Paths the demo prompts reach only with other settings, or at other times.
+
+def test_a_locked_id_outside_agent_hours_is_told_how_to_unlock_and_nothing_more():
+    call = Call(now=NIGHT)
+    call.press(key_for("main", "balance"))
+    # No agent to offer, and the hours are not what a locked caller needs: the lock, then the menu.
+    assert call.press("370102195802140051").says == (MESSAGES.locked, MAIN.short)
+
+
+@pytest.mark.parametrize("now, day", [
+    # Monday 07:00 in Beijing: agents start at 8:00 today.
+    (NOW - dt.timedelta(hours=3), MESSAGES.today),
+    # Friday 22:00 in Beijing: agents start again on Monday.
+    (NIGHT + dt.timedelta(days=4), MESSAGES.weekday_names[0]),
+])
+def test_the_next_opening_names_today_or_the_day_of_the_week(now, day):
+    reply = Call(now=now).press(KEYS.agent)
+    assert reply.says[1] == MESSAGES.agent_next.format(when=day + READ.clock(8, 0))
+
+
+def test_going_back_from_a_help_menu_without_an_entry_goes_home():
+    call = Call()
+    call.press(key_for("main", "balance"))
+    call.press(KEYS.repeat)
+    call.state.slots.pop("entry")
+    reply = call.press(key_for(ASK_ID.help, "back"))
+    assert reply.node == SETTINGS.start and reply.says == (MAIN.short,)
+
+
+def test_the_caller_question_said_again_without_a_registration_names_no_tail():
+    # The calling number's registration may end while the question is asked (the accounts loaded again).
+    call = Call()
+    call.state.node = SETTINGS.confirm
+    assert call.press(KEYS.repeat).says == (NODES[SETTINGS.confirm].prompt.format(id_tail=""),)
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    """The demo hotline with no agent_busy menu and a `verified` sentence that is said."""
+    folder = tmp_path_factory.mktemp("plain")
+    shutil.copytree(ROOT / "prompts", folder / "prompts", ignore=shutil.ignore_patterns("scenarios"))
+    for name, old, new in (("settings.yaml", "  agent_busy: agent_busy\n", ""),
+                           ("messages.yaml", '  verified: ""', '  verified: "验证通过。"')):
+        path = folder / "prompts" / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return load_hotline(folder / "prompts", ROOT / "data")
+
+
+def test_without_an_agent_busy_menu_a_busy_agent_is_said_and_the_caller_goes_home(plain):
+    engine = Engine(plain, MemoryBackend())
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    engine.step(state, Keys(KEYS.agent), NOW)
+    reply = engine.step(state, DialEnded(answered=False), NOW)
+    assert reply.says == (plain.script.messages.agent_busy, MAIN.short) and reply.node == SETTINGS.start
+
+
+def test_a_verified_sentence_is_said_before_the_answer(plain):
+    engine = Engine(plain, MemoryBackend())
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    for keys in (key_for("main", "balance"), ID_NUMBER):
+        engine.step(state, Keys(keys), NOW)
+    reply = engine.step(state, Keys(PASSWORD), NOW)
+    assert reply.says[0] == "验证通过。" and reply.node == "balance" and reply.answer[0] == 1

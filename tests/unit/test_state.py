@@ -15,7 +15,8 @@ REFERENCE = "0123456789abcdef" * 4
 def stored(**changes) -> dict:
     """A state as storage gives it back: the fields of a call at the rebate answer, with what a test changes."""
     state = State(line="beijing", node="rebate", seq=4, heard=["main"], verified=REFERENCE, return_to="balance",
-                  slots={"region": "shanghai", "age": 72, "own": False, "page": 1, "code": "0999"})
+                  slots={"region": "shanghai", "age": 72, "own": False, "page": 1, "code": "0999", "told": True,
+                         "entry": "ask_id"})
     return {**state.to_dict(), **changes}
 
 
@@ -53,7 +54,7 @@ def test_a_state_of_the_wrong_shape_is_refused(data):
     {"heard": "main"}, {"heard": ["main", 1]},
     {"return_to": "nowhere"},
     {"slots": []}, {"slots": {"colour": "red"}}, {"slots": {"age": "72"}}, {"slots": {"own": 1}},
-    {"slots": {"region": "atlantis"}},
+    {"slots": {"region": "atlantis"}}, {"slots": {"entry": "nowhere"}}, {"slots": {"told": 1}},
 ], ids=lambda changes: ",".join(f"{k}={v!r}" for k, v in changes.items()))
 def test_a_tampered_or_outdated_state_is_refused(changes):
     with pytest.raises(StateError):
