@@ -121,6 +121,9 @@ def test_garbled_keys_count_as_a_wrong_key():
     assert call.engine.garbled(call.state, NOW).says == (MAIN.nomatch[0], MAIN.short)
     call.engine.garbled(call.state, NOW)
     assert call.state.seq == 2
+    # The third is one too many, as with any wrong key: an agent while agents answer.
+    reply = call.engine.garbled(call.state, NOW)
+    assert reply.says == (MESSAGES.too_many_nomatch, MESSAGES.agent_connecting) and reply.then == Dial("+861065550100")
 
 
 def test_resuming_says_the_node_again_without_counting_a_failure():
@@ -668,10 +671,12 @@ def test_the_caller_question_said_again_without_a_registration_names_no_tail():
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory):
-    """The demo hotline with no agent_busy menu and a `verified` sentence that is said."""
+    """The demo hotline with no agent_busy menu, too many silences leading to an agent, and a `verified` sentence
+    that is said."""
     folder = tmp_path_factory.mktemp("plain")
     shutil.copytree(ROOT / "prompts", folder / "prompts", ignore=shutil.ignore_patterns("scenarios"))
     for name, old, new in (("settings.yaml", "  agent_busy: agent_busy\n", ""),
+                           ("settings.yaml", "    noinput: goodbye\n", "    noinput: agent\n"),
                            ("messages.yaml", '  verified: ""', '  verified: "验证通过。"')):
         path = folder / "prompts" / name
         text = path.read_text(encoding="utf-8")
@@ -695,3 +700,35 @@ def test_a_verified_sentence_is_said_before_the_answer(plain):
         engine.step(state, Keys(keys), NOW)
     reply = engine.step(state, Keys(PASSWORD), NOW)
     assert reply.says[0] == "验证通过。" and reply.node == "balance" and reply.answer[0] == 1
+
+
+def test_too_many_silences_may_lead_to_an_agent(plain):
+    engine = Engine(plain, MemoryBackend())
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    for _ in range(SETTINGS.limits.noinput):
+        reply = engine.step(state, Silence(), NOW)
+    assert reply.says == (MESSAGES.too_many_noinput, MESSAGES.agent_connecting) and reply.then == Dial("+861065550100")
+
+
+def test_too_many_malformed_area_codes_lead_to_an_agent():
+    call = rebate_call()
+    call.press(key_for("rebate_where", "rebate_area_code"))
+    for _ in range(SETTINGS.limits.nomatch):
+        reply = call.press("5")
+    assert reply.says == (MESSAGES.too_many_nomatch, MESSAGES.agent_connecting) and reply.then == Dial("+861065550100")
+
+
+def test_a_lock_and_a_help_menu_without_an_entry_reach_a_start_node_that_is_an_answer(starts_at_an_answer):
+    # The start answer reads the day of the call: each way home must carry the time of the step.
+    where = starts_at_an_answer.script.nodes["rebate_where"]
+    engine = Engine(starts_at_an_answer, MemoryBackend())
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    state.node = "ask_id"
+    reply = engine.step(state, Keys("370102195802140051"), NOW)
+    assert reply.says == (MESSAGES.locked, MESSAGES.agent_offer, where.prompt.format(line_region="北京"))
+    state.node = ASK_ID.help
+    assert engine.step(state, Keys(key_for(ASK_ID.help, "back")), NOW).node == "rebate_where"
+    engine = Engine(starts_at_an_answer, CallerLockedBackend())
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    state.node, state.pending = "ask_password", "0" * 64
+    assert engine.step(state, Keys(PASSWORD), NOW).says[:2] == (MESSAGES.caller_locked, MESSAGES.agent_offer)
