@@ -732,3 +732,17 @@ def test_a_lock_and_a_help_menu_without_an_entry_reach_a_start_node_that_is_an_a
     state, _ = engine.start(BEIJING_LINE, NOW)
     state.node, state.pending = "ask_password", "0" * 64
     assert engine.step(state, Keys(PASSWORD), NOW).says[:2] == (MESSAGES.caller_locked, MESSAGES.agent_offer)
+
+
+@pytest.mark.parametrize("called, ways", [(BEIJING_LINE, ("counter", "app")), (SHANGHAI_LINE, ("app", "counter", "agent"))])
+def test_star_at_the_password_says_how_the_line_s_callers_reset_a_password(called, ways):
+    call = Call(called=called)
+    call.press(key_for("main", "balance"))
+    call.press(ID_NUMBER)
+    reply = call.press(KEYS.repeat)
+    # The line's ways, in its order, joined into the one sentence of the messages.
+    joined = MESSAGES.password_reset_or.join(getattr(MESSAGES.password_reset_ways, way) for way in ways)
+    reset = MESSAGES.password_reset.format(ways=joined)
+    assert reply.says == (NODES["password_help"].prompt.format(password_reset=reset),)
+    assert reply.node == "password_help" and reply.then == MENU
+    assert call.press(key_for("password_help", "back")).says == (ASK_PASSWORD.prompt,)
