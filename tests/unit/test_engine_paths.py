@@ -746,3 +746,11 @@ def test_star_at_the_password_says_how_the_line_s_callers_reset_a_password(calle
     assert reply.says == (NODES["password_help"].prompt.format(password_reset=reset),)
     assert reply.node == "password_help" and reply.then == MENU
     assert call.press(key_for("password_help", "back")).says == (ASK_PASSWORD.prompt,)
+
+
+def test_too_many_impossible_ages_lead_to_an_agent():
+    call = rebate_call()
+    call.press(key_for("rebate_where", "rebate"))
+    for _ in range(SETTINGS.limits.nomatch):
+        reply = call.press("121")
+    assert reply.says == (MESSAGES.too_many_nomatch, MESSAGES.agent_connecting) and reply.then == Dial("+861065550100")
