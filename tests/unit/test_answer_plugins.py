@@ -17,7 +17,7 @@ from ivr.core.answers import AnswerKind, Context, Spoken
 from ivr.core.engine import Engine
 from ivr.core.events import Keys
 from ivr.core.replies import Gather
-from ivr.core.templates import Model, Said
+from ivr.core.templates import Model, Said, Template
 from tests.unit.test_engine import NOW, MemoryBackend
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +119,26 @@ def test_the_kind_is_checked_like_the_shipped_ones(fact_kind, project):
     fact_file.write_text(FACT_YAML.replace("更新到{date}。", "更新了。"), encoding="utf-8")
     problems = check_script(project / "prompts")
     assert [(Path(p.mark.file).name, p.mark.line, p.code) for p in problems] == [("fact.yaml", 11, "placeholder_not_said")]
+
+
+@pytest.mark.parametrize("as_of, more, codes", [
+    ("更新到{date}，{place}。", "{note}", []),
+    ("更新到{place}。", "{note}", ["placeholder_not_said"]),
+    ("更新到{date}{when}。", "{note}", ["unknown_placeholder"]),
+    ("更新到{date}。", "仅供参考。", ["placeholder_not_said"]),
+])
+def test_a_kind_s_templates_may_use_the_placeholders_it_names_and_must_say_the_required(
+        monkeypatch, project, as_of, more, codes):
+    # Declared here, not at import, so that the declaration itself is part of what this test runs.
+    class Words(Model):
+        as_of: Template("place", required=("date",))
+        more: Said("note")
+
+    monkeypatch.setattr(answers, "KINDS", dict(answers.KINDS))
+    answers.register(type("Fact", (Fact,), {"Templates": Words}))
+    fact_file = project / "prompts" / "fact.yaml"
+    fact_file.write_text(FACT_YAML.replace("更新到{date}。", as_of).replace("以上信息仅供参考。", more), encoding="utf-8")
+    assert [p.code for p in check_script(project / "prompts")] == codes
 
 
 def test_its_action_is_refused_outside_its_own_nodes(fact_kind, project):

@@ -79,7 +79,7 @@ def test_check_defaults_to_the_real_today():
 
 @pytest.mark.parametrize("first17", ["99999919800101001", "00000019800101001", "11999919800101001"])
 def test_an_unknown_birthplace_code_is_a_birthplace_problem(first17):
-    assert check(make_id(first17), today=TODAY).problem == "birthplace"
+    assert check(make_id(first17), today=TODAY) == IdCheck(False, "birthplace", None)
 
 
 @pytest.mark.parametrize("first17", [
@@ -148,3 +148,11 @@ def test_birth_date():
 )
 def test_age_on(number, day, age):
     assert age_on(number, day) == age
+
+
+@pytest.mark.parametrize("number", ["11010519901AB2001X", "110105199013", "110105199013320012"])
+def test_a_number_without_a_birth_date_is_refused_with_the_number_masked(number):
+    # The message may reach a log line, which must never hold an ID number.
+    with pytest.raises(ValueError) as refused:
+        birth_date(number)
+    assert mask(number) in str(refused.value) and number not in str(refused.value)

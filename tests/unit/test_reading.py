@@ -45,6 +45,9 @@ def reader() -> Reader:
         (100010, "十万零一十"),
         (150000, "十五万"),
         (1000001, "一百万零一"),
+        # A rest of 909 to 999 still has a gap before it (ling jiu-bai), the edge of the one-zero-word rule.
+        (10950, "一万零九百五十"),
+        (109500000, "一亿零九百五十万"),
         (1100000, "一百一十万"),
         (20000000, "两千万"),
         (100000000, "一亿"),
@@ -255,7 +258,11 @@ def test_two_is_liang_before_a_measure_word(reader):
 @pytest.mark.parametrize(
     "start, end, spoken",
     [((14, 30), (17, 30), "下午两点半到五点半"), ((8, 30), (17, 0), "上午八点半到下午五点"),
-     ((9, 0), (11, 30), "上午九点到十一点半"), ((0, 0), (6, 0), "零点到上午六点")],
+     ((9, 0), (11, 30), "上午九点到十一点半"), ((0, 0), (6, 0), "零点到上午六点"),
+     # Midnight is said without a part of the day, so the end keeps its own even in the same part (ling-chen).
+     ((0, 0), (5, 0), "零点到凌晨五点"),
+     # An end on the hour shares the part of the day as well as one on the half hour.
+     ((14, 0), (17, 0), "下午两点到五点")],
 )
 def test_a_range_of_hours_names_the_part_of_the_day_once(reader, start, end, spoken):
     assert reader.clock_range(start, end) == spoken
@@ -264,3 +271,26 @@ def test_a_range_of_hours_names_the_part_of_the_day_once(reader, start, end, spo
 def test_lexicon_with_wrong_digit_count_is_refused():
     with pytest.raises(ValueError):
         Reader({"digits": ["0"], "units": ["", "a", "b", "c"], "big_units": ["", "d"]})
+
+
+def test_lexicon_without_a_big_unit_is_refused(reader):
+    with pytest.raises(ValueError):
+        Reader({**reader.lexicon, "big_units": [""]})
+
+
+def test_lexicon_with_two_big_units_reads_up_to_wan(reader):
+    # Two big units (none and wan) are the least a lexicon may have; yi is then said as wan-wan.
+    short = Reader({**reader.lexicon, "big_units": ["", "万"]})
+    assert short.integer(30000) == "三万" and short.integer(10**8) == "一万万"
+
+
+def test_an_amount_is_read_inside_a_sentence_unless_said_otherwise(reader):
+    # Zheng is the exception, asked for by whoever knows the amount ends what is said.
+    assert reader.amount(97) == reader.amount(97, alone=False) != reader.amount(97, alone=True)
+
+
+def test_a_lexicon_saved_as_utf16_reads_the_same(reader, tmp_path):
+    # Editors on Windows may save the file as UTF-16 with a byte-order mark; YAML allows it, so the reader does too.
+    copy = tmp_path / "reading.yaml"
+    copy.write_text(LEXICON.read_text(encoding="utf-8"), encoding="utf-16")
+    assert load_reader(copy).amount(Decimal("2000.5")) == reader.amount(Decimal("2000.5"))

@@ -11,7 +11,7 @@ import yaml
 
 from ivr.content.regions import load_regions
 from ivr.content.yamlsource import SourceError
-from ivr.core.regions import Tier, needs_age, quote
+from ivr.core.regions import AveragePension, Region, Rule, Tier, needs_age, normalise_area_code, quote
 from tests.services import absent
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "regions.yaml"
@@ -203,6 +203,69 @@ def test_get_unknown_region(book):
 
 def test_year(book):
     assert book.year == 2025
+
+
+def test_a_book_loaded_afresh_has_its_year_and_the_national_rule():
+    # Built here, not by the shared fixture, so that the test itself makes the book it looks at.
+    fresh = load_regions(DATA)
+    assert fresh.year == 2025
+    assert fresh.national.key == "national" and fresh.get("national") is fresh.national
+
+
+@pytest.mark.parametrize("code, normal", [
+    ("010", "010"), ("10", "010"), (" 0755 ", "0755"), ("755", "0755"),
+    ("5", None), ("0", None), ("12345", None), ("012345", None), ("", None), ("07a5", None),
+])
+def test_an_area_code_is_zero_and_two_or_three_digits(code, normal):
+    assert normalise_area_code(code) == normal
+
+
+def test_a_quote_says_which_region_and_form_it_is_for(book):
+    national = book.national
+    result = quote(national, None)
+    assert (result.region, result.form, result.average_pension) == (national, "pension_share", national.rule.average_pension)
+
+
+def test_a_newborn_age_is_a_valid_age(book):
+    assert quote(book.get("beijing"), 0).gross == Decimal("100")
+
+
+def _rule_region(**rule) -> Region:
+    plain = dict(form="fixed", period="month", tiers=(), amount=None, rate=None, rate_low=None, average_pension=None,
+                 about=None, deductions=(), credit=None)
+    return Region("test", "test", (), (), "", Rule(**{**plain, **rule}))
+
+
+def test_half_a_cent_rounds_up_as_a_teller_rounds():
+    # 1,200.30 a year is 100.025 a month.
+    assert quote(_rule_region(form="annual_lump_sum", period="year", amount=Decimal("1200.30")), None).monthly == Decimal("100.03")
+
+
+def test_a_yearly_share_of_an_average_pension_is_twelve_months_of_it():
+    average = AveragePension(Decimal("4000"), assumption=False, why="")
+    result = quote(_rule_region(form="pension_share", period="year", rate=Decimal("3"), average_pension=average), None)
+    assert (result.gross, result.monthly) == (Decimal("1440.00"), Decimal("120.00"))
+
+
+def test_a_yearly_approximate_amount_is_twelve_months_of_it():
+    result = quote(_rule_region(form="pension_share", period="year", rate=Decimal("3"), about=Decimal("250")), None)
+    assert (result.gross, result.monthly) == (Decimal("3000.00"), Decimal("250.00"))
+
+
+@pytest.mark.parametrize("pension, gross", [(Decimal("0"), Decimal("0.00")), (Decimal("0.5"), Decimal("0.42")), (4000, Decimal("3360.00"))])
+def test_an_own_pension_of_zero_or_more_is_worked_out(book, pension, gross):
+    assert quote(book.get("wuxi"), 70, own_pension=pension).gross == gross
+
+
+@pytest.mark.parametrize("pension", [True, "4000", 4000.0])
+def test_an_own_pension_that_is_not_an_exact_number_is_refused(book, pension):
+    with pytest.raises(TypeError):
+        quote(book.get("wuxi"), 70, own_pension=pension)
+
+
+def test_a_negative_own_pension_is_refused(book):
+    with pytest.raises(ValueError):
+        quote(book.get("wuxi"), 70, own_pension=Decimal("-0.01"))
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED))

@@ -53,7 +53,7 @@ class Payments(AnswerKind):
         current = call.slots.get("page", 0)
         wanted = current + (1 if action == NEXT else -1)
         if wanted < 0 or wanted >= page_count(call.script.settings.page_size, account):
-            edge = call.messages.first_page if wanted < 0 else call.messages.last_page
+            edge = call.messages.last_page if action == NEXT else call.messages.first_page
             return Spoken([edge], page_hint(call.words, payments(call, account, current)))
         call.slots["page"] = wanted
         return None
@@ -109,9 +109,7 @@ def _totals(words: PaymentAnswers, read, account: Account) -> list[str]:
 
 def page_hint(words: PaymentAnswers, page: Page) -> str:
     """The paging keys that make sense on this page, before the node's own `after` hint."""
-    hint = ""
-    if page.number + 1 < page.count:
-        hint += words.next_hint
+    hint = words.next_hint if page.number + 1 < page.count else ""
     if page.number > 0:
         hint += words.previous_hint
     return hint

@@ -138,28 +138,29 @@ def _form_words(script, q, rule) -> list[str]:
             return [fill(words.age_tiered_yearly, read, tier=tier, amount=Money(q.gross), monthly=Money(q.monthly))]
         return [fill(words.age_tiered, read, tier=tier, amount=Money(q.gross))]
     if q.form == "pension_share":
-        return [_pension_share_words(script, q, rule)]
+        return [_pension_share_words(script, q)]
     if q.form == "annual_lump_sum":
         return [fill(words.annual_lump_sum, read, amount=Money(q.gross))]
     if q.form == "own_pension_share":
         spoken = [words.own_pension_share.format(rate=read.percent(q.rate))]
         if q.gross is not None:
-            spoken.append(words.own_pension_amount.format(amount=read.amount(q.gross, alone=False)))
+            spoken.append(words.own_pension_amount.format(amount=read.amount(q.gross)))
         return spoken
     return []
 
 
-def _pension_share_words(script, q, rule) -> str:
+def _pension_share_words(script, q) -> str:
     """A share of the average pension: an estimate from the average pension or the sources' approximate amount,
-    or the rate alone when the file has neither."""
+    or the rate alone when the file has neither. Its sums are read as inside a sentence, without zheng, wherever they
+    stand: an estimate is never a whole sum."""
     words = script.answers.rebate
     read = script.reader
     rate = read.percent(q.rate)
     if q.average_pension is not None:
-        pension = read.amount(q.average_pension.amount, alone=False)
-        return words.pension_share.format(rate=rate, pension=pension, amount=read.amount(q.monthly, alone=False))
+        pension = read.amount(q.average_pension.amount)
+        return words.pension_share.format(rate=rate, pension=pension, amount=read.amount(q.monthly))
     if q.monthly is not None:
-        return words.pension_share_about.format(rate=rate, amount=read.amount(q.monthly, alone=False))
+        return words.pension_share_about.format(rate=rate, amount=read.amount(q.monthly))
     return words.pension_share_rule.format(rate=rate)
 
 
@@ -183,11 +184,11 @@ def unknown(script, book: RegionBook, code: str) -> list[str]:
     q = quote(national, None)
     return [
         words.unknown_area.format(code=read.digits(code)),
-        fill(words.national, read,
+        words.national.format(
             low=read.percent(national.rule.rate_low),
             high=read.percent(national.rule.rate),
-            pension=read.amount(national.rule.average_pension.amount, alone=False),
-            amount=read.amount(q.monthly, alone=False),
+            pension=read.amount(national.rule.average_pension.amount),
+            amount=read.amount(q.monthly),
         ),
     ]
 
@@ -197,7 +198,7 @@ def _tier_words(script, tier, tiers) -> str:
     read = script.reader
     if tier.to_age is None:
         return words.tier_from.format(age=read.integer(tier.from_age))
-    if tier.from_age == 0 or tier is tiers[0]:
+    if tier is tiers[0]:
         return words.tier_below.format(age=read.integer(tier.to_age + 1))
     return words.tier_between.format(low=read.integer(tier.from_age), high=read.integer(tier.to_age))
 

@@ -1,0 +1,42 @@
+"""Which line a called number reaches, and when its agents answer."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr.core.lines import Line, LineBook, Period
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+OFFICE = Period("weekdays", dt.time(9, 0), dt.time(17, 0))
+BEIJING_LINE = Line("beijing", ("+861012393",), "beijing", "+861065550100", (OFFICE,))
+SHANGHAI_LINE = Line("shanghai", ("+862112393",), "shanghai", "+862165550100", None)
+BOOK = LineBook(BEIJING, "shanghai", {"beijing": BEIJING_LINE, "shanghai": SHANGHAI_LINE})
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A moment in the week of Monday 23 November 2026, Beijing time."""
+    return dt.datetime(2026, 11, 23 + day, hour, minute, tzinfo=BEIJING)
+
+
+@pytest.mark.parametrize("moment, open_", [
+    (at(0, 9), True), (at(0, 16, 59), True), (at(4, 12), True),
+    # Closed from the minute the hours end, before they start, and all weekend.
+    (at(0, 17), False), (at(0, 8, 59), False), (at(5, 10), False), (at(6, 10), False),
+])
+def test_agents_answer_in_the_line_s_hours_only(moment, open_):
+    assert BEIJING_LINE.agents_open(moment) is open_
+
+
+def test_a_line_without_hours_is_answered_around_the_clock():
+    assert SHANGHAI_LINE.agents_open(at(6, 3))
+
+
+@pytest.mark.parametrize("called", ["+861012393", "+86 10 1239 3", "+86-10-12393", "tel:+861012393"])
+def test_a_called_number_is_found_whatever_its_punctuation(called):
+    assert BOOK.for_number(called) is BEIJING_LINE
+
+
+@pytest.mark.parametrize("called", [None, "", "861012393", "+869999"])
+def test_an_unknown_or_missing_number_reaches_the_default_line(called):
+    assert BOOK.for_number(called) is SHANGHAI_LINE
