@@ -3,12 +3,14 @@ that tests kill and start again."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -106,3 +108,42 @@ class Redis:
             self.process.kill()
             self.process.wait(10)
             self.process = None
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def ivr_servers(logs: Path, environment: dict, names=("a", "b"), start_seconds: float = 60):
+    """`ivr serve` processes started at the same moment with `environment`, by port, each answering /healthz;
+    stopped afterwards. A process that dies while starting fails the test with every server's log."""
+    import requests
+
+    started = {}
+    for name in names:
+        port = free_port()
+        log = open(logs / f"server-{name}.log", "w")
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--port", str(port), "--threads", "4"],
+            env=environment, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+        started[port] = (process, log)
+    try:
+        deadline = time.monotonic() + start_seconds
+        for port, (process, _) in started.items():
+            while True:
+                assert process.poll() is None, "".join(p.read_text() for p in logs.glob("server-*.log"))
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    pass
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        yield {port: process for port, (process, _) in started.items()}
+    finally:
+        for process, log in started.values():
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
+            log.close()

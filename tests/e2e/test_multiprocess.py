@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ import requests
 from ivr.tools.phone import Answer, Phone, Request, Transport
 from tests.conftest import TOKEN
 from tests.prompts import MESSAGES, PAYMENTS
-from tests.servers import free_port
+from tests.servers import ivr_servers
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,34 +48,8 @@ def servers(tmp_path, postgres_url, redis_url):
         "IVR_PUBLIC_URL": PUBLIC,
         "IVR_LOAD_DEMO": "1",
     }
-    started = {}
-    for name in ("a", "b"):
-        port = free_port()
-        log = open(tmp_path / f"server-{name}.log", "w")
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--port", str(port), "--threads", "4"],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-        started[port] = (process, log)
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        for port, (process, _) in started.items():
-            while True:
-                assert process.poll() is None, (tmp_path / "server-a.log").read_text() + (tmp_path / "server-b.log").read_text()
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    pass
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
-        yield {port: process for port, (process, _) in started.items()}
-    finally:
-        for process, log in started.values():
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=20)
-            log.close()
+    with ivr_servers(tmp_path, env, start_seconds=START_SECONDS) as started:
+        yield started
 
 
 def caller(ports: list[int]) -> tuple[Phone, Servers]:

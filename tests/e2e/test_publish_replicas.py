@@ -10,13 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 import yaml
 
 from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 from tests.e2e.test_multiprocess import PUBLIC, Servers
-from tests.servers import free_port
+from tests.servers import ivr_servers
 from tests.services import postgres_url  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,38 +57,8 @@ def environment(files, postgres_url):
 @pytest.fixture
 def servers(tmp_path, environment):
     """Two `ivr serve` processes started at the same moment on a database with no version published yet."""
-    started = {}
-    for name in ("a", "b"):
-        port = free_port()
-        log = open(tmp_path / f"server-{name}.log", "w")
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--port", str(port), "--threads", "4"],
-            env=environment, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-        started[port] = (process, log)
-    try:
-        for port, (process, _) in started.items():
-            _wait_until_up(port, process, tmp_path)
+    with ivr_servers(tmp_path, environment, start_seconds=START_SECONDS) as started:
         yield list(started)
-    finally:
-        for process, log in started.values():
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=20)
-            log.close()
-
-
-def _wait_until_up(port: int, process: subprocess.Popen, logs: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        assert process.poll() is None, "".join(p.read_text() for p in logs.glob("server-*.log"))
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.1)
 
 
 def ivr(environment: dict, *args: str) -> subprocess.CompletedProcess:
