@@ -179,4 +179,26 @@ def test_mounted_files_exist():
         for volume in service.get("volumes", []):
             source = volume.split(":")[0]
             if source.startswith("."):
-                assert (ROOT / source).is_file(), f"service {name} mounts {source}, which does not exist"
+                assert (ROOT / source).exists(), f"service {name} mounts {source}, which does not exist"
+
+
+def dockerfile_env() -> dict[str, str]:
+    """The IVR_ settings the Dockerfile's ENV lines give the image."""
+    text = (ROOT / "Dockerfile").read_text()
+    return dict(re.findall(r"\b(IVR_[A-Z_]+)=(\S+)", text))
+
+
+def test_publish_service_publishes_the_edited_files_over_the_image_copies():
+    """Edits reach callers without a rebuild: the publish service reads this folder's prompts/ and data/ where the
+    image looks for them, and runs `ivr publish` with the arguments an operator adds after `docker compose run`."""
+    publish = compose()["services"]["publish"]
+    assert publish["profiles"] == ["publish"], "a plain `docker compose up` must not publish"
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in publish["volumes"]}
+    image = dockerfile_env()
+    assert mounts[image["IVR_PROMPTS"]] == "./prompts"
+    assert mounts[image["IVR_DATA"]] == "./data"
+    check_ivr_command(publish["entrypoint"][1:] + publish["command"])
+    check_ivr_command(publish["entrypoint"][1:] + ["-m", "改了返钱的说法", "--author", "operator"])
+    assert publish["depends_on"]["setup"]["condition"] == "service_completed_successfully"
+    # The replicas serve what is published in the database, not files of their own.
+    assert "volumes" not in compose()["services"]["app"]
