@@ -7,6 +7,8 @@ caller may say for its key on a line that listens, so it leads the option's `say
 
 from __future__ import annotations
 
+import string
+
 from ivr.content.explain import where
 from ivr.content.yamlsource import Located, SourceError
 from ivr.core.reading import Reader
@@ -56,10 +58,19 @@ def _unbuildable(model: ScriptModel, name: str, node: MenuNode, located: Located
 
 
 def buildable(model: ScriptModel, node) -> bool:
-    """Whether a node is a menu to build: no prompt of its own, a label on each of its options, and the settings."""
+    """Whether a node is a menu to build: no prompt of its own, a label on each of its options, and settings whose
+    `option` says both the label and the key (the placeholder checks tell a template that does not)."""
+    labels = model.settings.menu_labels
     return (isinstance(node, MenuNode) and node.prompt is None and node.short is None and bool(node.options)
-            and model.settings.menu_labels is not None
+            and labels is not None and _names(labels.option) == {"label", "key"}
             and all(label_of(target) for target in node.options.values()))
+
+
+def _names(template: str) -> set[str] | None:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError:
+        return None
 
 
 def built(model: ScriptModel) -> ScriptModel:

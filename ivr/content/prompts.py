@@ -144,9 +144,7 @@ def _check_say(model: ScriptModel, name: str, node, located: Located) -> list[So
     owner = {plain(phrase, words.same_as): (f"settings.recognition.{role}", key)
              for role, key in (("repeat", keys.repeat), ("main", keys.main), ("agent", keys.agent))
              for phrase in getattr(words, role)}
-    # An option's label is said for its key as well, and it comes first; an empty one is told by the label checks.
-    said_for = [(("nodes", name, "options", key, "label"), key, label_of(target))
-                for key, target in options.items() if plain(label_of(target) or "", words.same_as)]
+    said_for = []
     for key, phrases in getattr(node, "say", {}).items():
         path = ("nodes", name, "say", key)
         if key not in options:
@@ -158,6 +156,10 @@ def _check_say(model: ScriptModel, name: str, node, located: Located) -> list[So
                 problems.append(SourceError(located.mark(path + (index,)), "phrase_empty", where=_where(path)))
                 continue
             said_for.append((path + (index,), key, phrase))
+    # An option's label is said for its key as well; a clash is told at the label, as a rule the entry just added.
+    # An empty label is told by the label checks.
+    said_for += [(("nodes", name, "options", key, "label"), key, label_of(target))
+                 for key, target in options.items() if plain(label_of(target) or "", words.same_as)]
     for path, key, phrase in said_for:
         here = path[:-1] if isinstance(path[-1], int) else path
         other, other_key = owner.setdefault(plain(phrase, words.same_as), (_where(here), key))
