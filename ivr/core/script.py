@@ -175,6 +175,14 @@ class MenuLabels(Model):
     # What each global key is, as its option would be labelled.
     global_labels: GlobalLabels
 
+    @field_validator("full", "short")
+    @classmethod
+    def _each_once(cls, roles: list[str]) -> list[str]:
+        for index, role in enumerate(roles):
+            if role in roles[:index]:
+                raise PydanticCustomError("role_twice", "a global key named twice", {"at": [index], "role": role})
+        return roles
+
 
 class Settings(Model):
     language: str

@@ -127,6 +127,7 @@ CASES = [
     # A label is what callers say for its key: the same words for another key, or for the agent, are not understood.
     ("menus.yaml", LAST, '      "3": {go: rebate, label: 人工}\n', ("menus.yaml", 20, 32, "phrase_twice")),
     ("menus.yaml", LAST, '      "3": {go: rebate, label: 查余额}\n', ("menus.yaml", 20, 32, "phrase_twice")),
+    ("settings.yaml", "    short: [main, agent, repeat]", "    short: [main, agent, main]", ("settings.yaml", 70, 26, "role_twice")),
     ("settings.yaml", '    option: "{label}按{key}"', '    option: "{label}按"', ("settings.yaml", 66, 13, "placeholder_not_said")),
 ]
 
