@@ -73,9 +73,8 @@ def _names(template: str) -> set[str] | None:
         return None
 
 
-def built(model: ScriptModel) -> ScriptModel:
+def built(model: ScriptModel, reader: Reader) -> ScriptModel:
     """The script with every buildable menu's prompts built and every label leading its option's phrases."""
-    reader = Reader(model.reading)
     nodes = {}
     for name, node in model.nodes.items():
         if buildable(model, node):

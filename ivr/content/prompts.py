@@ -56,14 +56,18 @@ def validate(folder: Path) -> tuple[ScriptModel | None, Located | None, list[Sou
         return None, located, explain_all(exc, merged, located, script_model())
     problems = []
     try:
-        Reader(model.reading)
+        reader = Reader(model.reading)
     except ValueError as exc:
+        reader = None
         problems.append(SourceError(located.mark(("reading",)), "reading_incomplete", detail=str(exc)))
     problems += _check_references(model, located)
     problems += _check_placeholders(model, located)
     problems += check_labels(model, located)
+    if reader is None:
+        # Without the words for the keys no prompt can be built; the lexicon's own problem is told above.
+        return model, located, problems
     locate_built(model, located)
-    return built(model), located, problems
+    return built(model, reader), located, problems
 
 
 def _merge(folder: Path) -> tuple[dict, Located]:

@@ -149,6 +149,12 @@ def test_without_the_settings_to_build_with_a_menu_without_prompt_is_an_error_at
     assert errors == [("menus.yaml", 12, 3, "menu_labels_missing"), ("menus.yaml", 124, 3, "menu_labels_missing")]
 
 
+def test_key_words_that_are_not_words_are_an_error_of_the_reading_lexicon_not_a_crash(project):
+    edit(project, "prompts/reading.yaml", '  keys: {"*": "星号", "#": "井号"}', '  keys: {"*": "", "#": "井号"}')
+    errors = [problem[3] for problem in found(project) if not problem[4]]
+    assert errors == ["reading_incomplete"]
+
+
 def test_the_cli_names_the_option_without_a_label_and_how_to_write_one(project):
     add_option(project, '      "5": goodbye\n')
     result = CliRunner().invoke(main, ["check", str(project)])
