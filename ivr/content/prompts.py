@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from ivr.content.explain import explain, explain_all, suggest, where
+from ivr.content.labels import built, check_labels, label_of, locate_built
 from ivr.content.yamlsource import Located, Mark, SourceError, display_name, read
 from ivr.core import answers
 from ivr.core.reading import Reader
@@ -55,12 +56,18 @@ def validate(folder: Path) -> tuple[ScriptModel | None, Located | None, list[Sou
         return None, located, explain_all(exc, merged, located, script_model())
     problems = []
     try:
-        Reader(model.reading)
+        reader = Reader(model.reading)
     except ValueError as exc:
+        reader = None
         problems.append(SourceError(located.mark(("reading",)), "reading_incomplete", detail=str(exc)))
     problems += _check_references(model, located)
     problems += _check_placeholders(model, located)
-    return model, located, problems
+    problems += check_labels(model, located)
+    if reader is None:
+        # Without the words for the keys no prompt can be built; the lexicon's own problem is told above.
+        return model, located, problems
+    locate_built(model, located)
+    return built(model, reader), located, problems
 
 
 def _merge(folder: Path) -> tuple[dict, Located]:
@@ -141,6 +148,7 @@ def _check_say(model: ScriptModel, name: str, node, located: Located) -> list[So
     owner = {plain(phrase, words.same_as): (f"settings.recognition.{role}", key)
              for role, key in (("repeat", keys.repeat), ("main", keys.main), ("agent", keys.agent))
              for phrase in getattr(words, role)}
+    said_for = []
     for key, phrases in getattr(node, "say", {}).items():
         path = ("nodes", name, "say", key)
         if key not in options:
@@ -148,14 +156,20 @@ def _check_say(model: ScriptModel, name: str, node, located: Located) -> list[So
             problems.append(SourceError(located.key_mark(path), "say_no_option", warning=True, where=_where(path),
                                         key=key))
         for index, phrase in enumerate(phrases):
-            said = plain(phrase, words.same_as)
-            if not said:
+            if not plain(phrase, words.same_as):
                 problems.append(SourceError(located.mark(path + (index,)), "phrase_empty", where=_where(path)))
                 continue
-            other, other_key = owner.setdefault(said, (f"nodes.{name}.say.{key}", key))
-            if other_key != key:
-                problems.append(SourceError(located.mark(path + (index,)), "phrase_twice", where=_where(path),
-                                            phrase=phrase, key=key, other=other))
+            said_for.append((path + (index,), key, phrase))
+    # An option's label is said for its key as well; a clash is told at the label, as a rule the entry just added.
+    # An empty label is told by the label checks.
+    said_for += [(("nodes", name, "options", key, "label"), key, label_of(target))
+                 for key, target in options.items() if plain(label_of(target) or "", words.same_as)]
+    for path, key, phrase in said_for:
+        here = path[:-1] if isinstance(path[-1], int) else path
+        other, other_key = owner.setdefault(plain(phrase, words.same_as), (_where(here), key))
+        if other_key != key:
+            problems.append(SourceError(located.mark(path), "phrase_twice", where=_where(here), phrase=phrase,
+                                        key=key, other=other))
     return problems
 
 
@@ -296,7 +310,7 @@ def _check_question(model: ScriptModel, confirm: str, located: Located) -> list[
     """The menu settings.confirm names says the tail, answers both ways, and has a password to go on to."""
     problems = []
     node = model.nodes[confirm]
-    said = placeholders_in(node.prompt)
+    said = placeholders_in(node.prompt or "")
     # Unbalanced braces (None) are told by the placeholder checks.
     if said is not None and "id_tail" not in said:
         problems.append(SourceError(located.mark(("nodes", confirm, "prompt")), "placeholder_not_said",

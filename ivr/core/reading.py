@@ -38,6 +38,10 @@ class Reader:
             # Only the wording of these messages is left unmutated: the tests hold that they are raised.
             raise ValueError("reading lexicon needs 10 digits, 4 units and at least 2 big units")  # pragma: no mutate
         self.digit_words = lexicon["digits"]
+        keys = lexicon.get("keys", {})
+        if not (isinstance(keys, dict) and all(isinstance(word, str) and word for word in keys.values())):
+            raise ValueError("reading keys must name each phone key with a word")  # pragma: no mutate
+        self.key_words = {str(key): word for key, word in keys.items()}
 
     def integer(self, n: int) -> str:
         """Read an integer the way a person says it: 12 as shi-er, 1004 as yi-qian-ling-si."""
@@ -189,3 +193,7 @@ class Reader:
     def id_tail(self, id_number: str) -> str:
         """Read the last four characters of an ID number digit by digit."""
         return self.lexicon["id_tail"].format(tail=self.digits(id_number[-4:]))
+
+    def key(self, key: str) -> str:
+        """A phone key as a menu says it: * and # by the words of the lexicon's `keys`, a digit as written."""
+        return self.key_words.get(key, key)

@@ -151,6 +151,39 @@ class Effort(Model):
         return paths
 
 
+GlobalRole = Literal["main", "agent", "repeat"]
+
+
+class GlobalLabels(Model):
+    main: str = Field(min_length=1)
+    agent: str = Field(min_length=1)
+    repeat: str = Field(min_length=1)
+
+
+class MenuLabels(Model):
+    """How a menu without a prompt of its own is said: each option by its label, then the global keys named here."""
+
+    # One option as said: its label and its key (a digit as written, * and # by reading.keys).
+    option: Template(required=("label", "key"))
+    # What stands between two options, and what ends the prompt.
+    separator: str
+    ending: str
+    # The global keys said after the options, in this order: in the full prompt (the first visit, the repeat key and
+    # later re-prompts) and in the short one (coming back, and the first re-prompt). The main menu leaves out `main`.
+    full: list[GlobalRole]
+    short: list[GlobalRole]
+    # What each global key is, as its option would be labelled.
+    global_labels: GlobalLabels
+
+    @field_validator("full", "short")
+    @classmethod
+    def _each_once(cls, roles: list[str]) -> list[str]:
+        for index, role in enumerate(roles):
+            if role in roles[:index]:
+                raise PydanticCustomError("role_twice", "a global key named twice", {"at": [index], "role": role})
+        return roles
+
+
 class Settings(Model):
     language: str
     voice: str
@@ -162,6 +195,8 @@ class Settings(Model):
     # The menu that asks a caller from a registered mobile whether they are its insured person; without it, every
     # caller is asked for the ID number.
     confirm: str | None = None
+    # How menus without a prompt of their own are built from their options' labels.
+    menu_labels: MenuLabels | None = None
     timeout: Timeouts
     limits: Limits
     after_limits: AfterLimits
@@ -183,6 +218,9 @@ def _key_text(value):
 class Goto(Model):
     go: str
     set: dict[str, str] = {}
+    # What the option is, in the operators' words ("check the balance"): a menu without a prompt of its own is built from its
+    # options' labels (settings.menu_labels), and callers on a line that listens may say the label for the key.
+    label: Template() | None = None
 
 
 Option = Union[str, Goto]
@@ -223,7 +261,8 @@ def _options_validator(cls, value):
 class MenuNode(_Node):
     type: Literal["menu"]
     greeting: Template(*MENU_PROMPT) | None = None
-    prompt: Template(*MENU_PROMPT)
+    # Written by hand, or left out for the content loader to build, with `short`, from the options' labels.
+    prompt: Template(*MENU_PROMPT) | None = None
     short: Template(*MENU_PROMPT) | None = None
     options: dict[str, Option]
     # For each option key, what a caller may say instead of keying it (on lines that listen); also Twilio's hints.

@@ -15,14 +15,18 @@ import yaml
 from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 from tests.e2e.test_multiprocess import PUBLIC, Servers
+from tests.prompts import MAIN
 from tests.servers import ivr_servers
 from tests.services import postgres_url  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
-MAIN = yaml.safe_load((ROOT / "prompts" / "menus.yaml").read_text(encoding="utf-8"))["nodes"]["main"]
-GREETING, PROMPT = MAIN["greeting"], MAIN["prompt"]
+GREETING = yaml.safe_load((ROOT / "prompts" / "menus.yaml").read_text(encoding="utf-8"))["nodes"]["main"]["greeting"]
 NEW_GREETING = "您好，这里是医保服务热线。"
-# The main menu's options worded otherwise, which a repeat in a call in progress must not say.
+# The main menu's options worded otherwise, which a repeat in a call in progress must not say: its prompt is built
+# from the options' labels, each said as settings.menu_labels.option.
+OPTION = yaml.safe_load((ROOT / "prompts" / "settings.yaml").read_text(encoding="utf-8"))["settings"]["menu_labels"]["option"]
+NEW_OPTION = OPTION.replace("请按", "按") if "请按" in OPTION else OPTION.replace("按", "请按")
+PROMPT = MAIN.prompt
 NEW_PROMPT = PROMPT.replace("请按", "按") if "请按" in PROMPT else PROMPT.replace("按", "请按")
 START_SECONDS = 60
 # What the issue promises: a published version is served by every process within five seconds.
@@ -92,9 +96,10 @@ def test_both_servers_take_up_a_publish_and_a_rollback_within_five_seconds(serve
     in_progress = Phone(Servers(servers), TOKEN, base=PUBLIC)
     in_progress.dial()
 
-    menus = files / "prompts" / "menus.yaml"
-    menus.write_text(menus.read_text(encoding="utf-8").replace(GREETING, NEW_GREETING).replace(PROMPT, NEW_PROMPT),
-                     encoding="utf-8")
+    menus, settings = files / "prompts" / "menus.yaml", files / "prompts" / "settings.yaml"
+    menus.write_text(menus.read_text(encoding="utf-8").replace(GREETING, NEW_GREETING), encoding="utf-8")
+    settings.write_text(settings.read_text(encoding="utf-8").replace(f'option: "{OPTION}"', f'option: "{NEW_OPTION}"'),
+                        encoding="utf-8")
     published = ivr(environment, "publish", "-m", "a warmer greeting", "--author", "王芳")
     assert published.returncode == 0, published.stdout + published.stderr
     assert every_server_says(servers, NEW_GREETING) < PICKUP_SECONDS

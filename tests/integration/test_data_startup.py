@@ -26,7 +26,7 @@ BREAKS = {
     "accounts.yaml": ("  balance: '5678.90'\n", "  balance: lots\n", "balance: lots"),
     "lines.yaml": ("      hours: always", "      hours: sometimes", "hours: sometimes"),
     "regions.yaml": ('area_codes: ["0755"]', "area_codes: [0755]", "area_codes: [0755]"),
-    "menus.yaml": ('      "3": rebate\n', '      "3": [rebate\n', '"3": [rebate'),
+    "menus.yaml": ('      "3": {go: rebate,', '      "3": {go: [rebate,', '"3": {go: [rebate'),
 }
 
 

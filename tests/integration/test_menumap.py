@@ -37,7 +37,7 @@ def test_the_map_draws_every_node_key_and_target(client):
 def test_an_unreachable_node_stands_out(tmp_path):
     shutil.copytree(ROOT / "prompts", tmp_path / "prompts", ignore=shutil.ignore_patterns("scenarios"))
     menus = tmp_path / "prompts" / "menus.yaml"
-    menus.write_text(menus.read_text(encoding="utf-8").replace('      "2": payments\n', ""), encoding="utf-8")
+    menus.write_text(menus.read_text(encoding="utf-8").replace('      "2": {go: payments, label: 缴费记录}\n', ""), encoding="utf-8")
     html = page(load_hotline(tmp_path / "prompts", ROOT / "data"))
     nodes = svg_nodes(html)
     assert "UNREACHABLE" in nodes["payments"] and "#c0392b" in nodes["payments"]

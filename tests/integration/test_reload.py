@@ -19,10 +19,14 @@ from tests.prompts import BALANCE, MAIN
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-# An operator's edit: the main menu's first option, reworded. The new words must not contain the old ones.
+# An operator's edit: the main menu's first option, relabelled; the prompt built from the labels follows. The new
+# words must not contain the old ones.
+FIRST = MAIN.options["1"]
+OLD_EDIT = f"{{go: {FIRST.go}, label: {FIRST.label}}}"
+NEW_EDIT = f"{{go: {FIRST.go}, label: 个人账户}}"
 OLD_PROMPT = MAIN.prompt.split("，")[0] + "，"
-NEW_PROMPT = "请" + OLD_PROMPT.replace("按", "请按", 1)
-assert OLD_PROMPT not in NEW_PROMPT
+NEW_PROMPT = OLD_PROMPT.replace(FIRST.label, "个人账户", 1)
+assert FIRST.label in OLD_PROMPT and OLD_PROMPT not in NEW_PROMPT
 # A placeholder misspelt in the balance's sentence: an edit that `ivr check` refuses.
 BALANCE_OK = "{balance}"
 BALANCE_BROKEN = "{balanse}"
@@ -78,7 +82,7 @@ def test_an_edit_is_served_and_a_call_in_progress_keeps_its_version(files, clock
     before = Phone(app.test_client(), TOKEN)
     assert OLD_PROMPT in "".join(before.dial())
 
-    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    replace(files / "prompts" / "menus.yaml", OLD_EDIT, NEW_EDIT)
     second = wait_for(lambda: versions().version != first and versions().version)
 
     after = Phone(app.test_client(), TOKEN)
@@ -95,7 +99,7 @@ def test_a_broken_edit_never_takes_effect_and_is_shown(files, clock, tmp_path):
     versions = app.extensions["ivr.versions"]
     good = versions().version
     replace(files / "prompts" / "answers.yaml", BALANCE_OK, BALANCE_BROKEN)
-    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    replace(files / "prompts" / "menus.yaml", OLD_EDIT, NEW_EDIT)
     errors = wait_for(lambda: versions() and versions.status()["error"])
     assert versions().version == good
     assert any(balance_mark() in line and BALANCE_BROKEN in line for line in errors)
@@ -119,7 +123,7 @@ def test_every_process_converges_and_serves_a_call_that_started_elsewhere(files,
     versions = first_app.extensions["ivr.versions"]
     old = versions().version
     caller.dial()
-    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    replace(files / "prompts" / "menus.yaml", OLD_EDIT, NEW_EDIT)
     wait_for(lambda: versions().version != old)
     # A process started after the edit has never loaded the old version; it reads it from the shared archive.
     second_app = make_app(files, clock, shared)
@@ -153,7 +157,7 @@ def test_a_real_server_reloads_and_survives_a_broken_edit(files, tmp_path):
     try:
         wait_for(lambda: _answers(port), 20)
         assert OLD_PROMPT in dial("CAreload1")
-        replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+        replace(files / "prompts" / "menus.yaml", OLD_EDIT, NEW_EDIT)
         wait_for(lambda: NEW_PROMPT in dial("CAreload2"))
         (files / "prompts" / "menus.yaml").write_text("nodes: [\n", encoding="utf-8")
         # Every request looks for edits; the broken one is logged with its place, and calls go on as before.
@@ -177,7 +181,7 @@ def test_a_process_started_on_broken_files_serves_the_last_good_version(files, c
     """A worker recycled after a broken edit must not take the line down: it boots on what its siblings serve."""
     first = make_app(files, clock, tmp_path / "e.sqlite")
     good = first.extensions["ivr.versions"]().version
-    replace(files / "prompts" / "menus.yaml", '"3": rebate', '"3": rebat')
+    replace(files / "prompts" / "menus.yaml", '"3": {go: rebate,', '"3": {go: rebat,')
     restarted = create_app({**first.config, "IVR_RELOAD_SECONDS": "0.05"})
     versions = restarted.extensions["ivr.versions"]
     assert versions().version == good
@@ -186,8 +190,8 @@ def test_a_process_started_on_broken_files_serves_the_last_good_version(files, c
     caller.dial()
     assert caller.press("3")[0].startswith("查询北京的标准")
     # Once fixed, the edit is served as usual.
-    replace(files / "prompts" / "menus.yaml", '"3": rebat', '"3": rebate')
-    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    replace(files / "prompts" / "menus.yaml", '"3": {go: rebat,', '"3": {go: rebate,')
+    replace(files / "prompts" / "menus.yaml", OLD_EDIT, NEW_EDIT)
     wait_for(lambda: versions().version != good)
     assert versions.status()["error"] is None
 
@@ -196,7 +200,7 @@ def test_a_first_start_on_broken_files_stops_with_file_and_line(files, tmp_path)
     """With no good version of these folders to fall back on, the operator sees the problem at once."""
     from ivr.content.version import HotlineError
 
-    replace(files / "prompts" / "menus.yaml", '"3": rebate', '"3": rebat')
+    replace(files / "prompts" / "menus.yaml", '"3": {go: rebate,', '"3": {go: rebat,')
     with pytest.raises(HotlineError, match=r"menus\.yaml:\d+:\d+:"):
         create_app({
             "TESTING": True,
@@ -261,7 +265,7 @@ def test_hot_reload_refuses_announcements_that_lead_only_to_each_other(files, cl
     with (files / "prompts" / "menus.yaml").open("a", encoding="utf-8") as menus:
         menus.write('\n  loop_a:\n    type: say\n    text: "一。"\n    next: loop_b\n'
                     '  loop_b:\n    type: say\n    text: "二。"\n    next: loop_a\n')
-    replace(files / "prompts" / "menus.yaml", '"3": rebate', '"3": loop_a')
+    replace(files / "prompts" / "menus.yaml", '"3": {go: rebate,', '"3": {go: loop_a,')
     errors = wait_for(lambda: versions() and versions.status()["error"])
     assert any("menus.yaml:" in line and "loop_a" in line for line in errors)
     assert versions().version == good
@@ -281,7 +285,7 @@ def test_a_request_never_waits_for_a_reload(files, clock, tmp_path, monkeypatch)
         return load(*args)
 
     monkeypatch.setattr(module, "load_hotline", slow)
-    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, OLD_PROMPT + " ")
+    replace(files / "prompts" / "menus.yaml", OLD_EDIT, OLD_EDIT + " ")
     took = serve_while(app, 8, until=lambda: versions.current.version != good)
     assert versions.current.version != good
     assert len(took) > 10 and max(took) < 1.0, max(took)
@@ -298,7 +302,7 @@ def test_any_exception_while_reloading_is_a_refused_edit_not_an_error_to_callers
         raise RecursionError("maximum recursion depth exceeded while reading the edit")
 
     monkeypatch.setattr(module, "load_hotline", broken)
-    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    replace(files / "prompts" / "menus.yaml", OLD_EDIT, NEW_EDIT)
     serve_while(app, 5, until=lambda: versions.status()["error"])
     assert any("maximum recursion depth" in line for line in versions.status()["error"])
     assert versions().version == good
@@ -358,7 +362,7 @@ def test_a_laptop_server_publishes_each_valid_save_and_follows_a_rollback(files,
     versions = app.extensions["ivr.versions"]
     shipped = versions().version
     assert versions.status()["number"] == 1
-    replace(files / "prompts" / "menus.yaml", OLD_PROMPT, NEW_PROMPT)
+    replace(files / "prompts" / "menus.yaml", OLD_EDIT, NEW_EDIT)
     wait_for(lambda: versions() and versions.status()["number"] == 2)
     assert NEW_PROMPT in "".join(Phone(app.test_client(), TOKEN).dial())
 

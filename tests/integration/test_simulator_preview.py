@@ -55,7 +55,7 @@ def heard_by_a_caller(app) -> str:
 def test_the_draft_is_called_from_the_simulator_while_callers_keep_the_version_in_service(app, files):
     browser = Browser(app.test_client())
     write_draft(files, GREETING, DRAFT_GREETING)
-    write_draft(files, '    prompt: "余额按1', '    prompt: "查询余额按1')
+    write_draft(files, 'label: 余额}', 'label: 查询余额}')
     assert choose(browser, "draft") == {"chosen": "draft", "serving": 1, "version": app.extensions["ivr.versions"]().version}
     answer = browser.call()
     assert DRAFT_GREETING in answer["twiml"]
@@ -86,13 +86,13 @@ def test_any_published_version_can_be_called(app, files):
 
 def test_a_draft_that_fails_its_checks_is_refused_with_its_lines_and_never_called(app, files):
     browser = Browser(app.test_client())
-    write_draft(files, '      "2": payments\n', '      "2": paymnets\n')
+    write_draft(files, '"2": {go: payments,', '"2": {go: paymnets,')
     refused = choose(browser, "draft", status=409)
     assert refused["chosen"] is None and any("menus.yaml:" in line and "paymnets" in line for line in refused["problems"])
     # Chosen before it broke: the call is refused rather than run on another version.
-    write_draft(files, '      "2": paymnets\n', '      "2": payments\n')
+    write_draft(files, '"2": {go: paymnets,', '"2": {go: payments,')
     choose(browser, "draft")
-    write_draft(files, '      "2": payments\n', '      "2": paymnets\n')
+    write_draft(files, '"2": {go: payments,', '"2": {go: paymnets,')
     assert browser.post("/simulator/call", To="+861012393", From="+8613800138000").status_code == 409
 
 

@@ -31,9 +31,9 @@ def line_of(path: Path, fragment: str) -> int:
 
 
 @pytest.mark.parametrize("old, new, fragment, message", [
-    ('      "3": rebate\n', '      "3": [rebate\n', '"3": [rebate', "YAML syntax"),
-    ('      "3": rebate\n', '      "3": rebat\n', '"3": rebat', "there is no node called 'rebat'"),
-    ("    short: ", "    shrot: ", "shrot:", "unknown field 'shrot'"),
+    ('      "3": {go: rebate,', '      "3": {go: [rebate,', '"3": {go: [rebate', "YAML syntax"),
+    ('      "3": {go: rebate,', '      "3": {go: rebat,', '"3": {go: rebat,', "there is no node called 'rebat'"),
+    ("    greeting: ", "    greting: ", "greting:", "unknown field 'greting'"),
     ('您输入了{count}位', '您输入了{cnt}位', "{cnt}", "the placeholder {cnt} is not provided here"),
 ])
 def test_serve_reports_file_line_and_what_is_wrong(prompts, old, new, fragment, message):

@@ -37,22 +37,24 @@ def test_the_shipped_prompts_and_data_are_clean(project):
     assert found(project) == []
 
 
-MENU_MAIN = 'options:\n      "1": balance\n      "2": payments\n      "3": rebate\n'
+MENU_MAIN = 'options:\n      "1": {go: balance, label: 余额}\n      "2": {go: payments, label: 缴费记录}\n      "3": {go: rebate, label: 返钱标准}\n'
+# The main menu's last option, after which a case adds one.
+LAST = '      "3": {go: rebate, label: 返钱标准}\n'
 
 CASES = [
     # (file, old, new, (file, line, column, code, warning))
-    ("menus.yaml", '    type: menu\n    greeting', '    type: menu\n  greeting', ("menus.yaml", 15, 5, "yaml_syntax", False)),
-    ("menus.yaml", "    short: \"余额", "    shrot: \"余额", ("menus.yaml", 16, 5, "unknown_field", False)),
+    ("menus.yaml", '    type: menu\n    greeting', '    type: menu\n  greeting', ("menus.yaml", 17, 5, "yaml_syntax", False)),
+    ("menus.yaml", "    greeting: \"医保", "    greting: \"医保", ("menus.yaml", 14, 5, "unknown_field", False)),
     ("settings.yaml", "    menu: 6", "    menu: six", ("settings.yaml", 14, 11, "wrong_type", False)),
     ("settings.yaml", "  page_size: 3", "  page_size: 0", ("settings.yaml", 35, 14, "too_small", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      no: balance\n    noinput', ("menus.yaml", 21, 7, "bool_key", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      04: balance\n    noinput', ("menus.yaml", 21, 7, "converted_value", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      3: balance\n    noinput', ("menus.yaml", 21, 7, "same_key", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "3": balance\n    noinput', ("menus.yaml", 21, 7, "duplicate_key", False)),
-    ("menus.yaml", '      "2": payments\n', '      "2": paymnets\n', ("menus.yaml", 19, 12, "no_such_node", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "0": balance\n    noinput', ("menus.yaml", 21, 7, "global_key_option", False)),
-    ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "*": balance\n    noinput', ("menus.yaml", 21, 7, "global_key_option", False)),
-    ("menus.yaml", '      "2": payments\n', '', ("menus.yaml", 42, 3, "unreachable", True)),
+    ("menus.yaml", LAST, LAST + '      no: balance\n', ("menus.yaml", 21, 7, "bool_key", False)),
+    ("menus.yaml", LAST, LAST + '      04: balance\n', ("menus.yaml", 21, 7, "converted_value", False)),
+    ("menus.yaml", LAST, LAST + '      3: balance\n', ("menus.yaml", 21, 7, "same_key", False)),
+    ("menus.yaml", LAST, LAST + '      "3": balance\n', ("menus.yaml", 21, 7, "duplicate_key", False)),
+    ("menus.yaml", '"2": {go: payments,', '"2": {go: paymnets,', ("menus.yaml", 19, 12, "no_such_node", False)),
+    ("menus.yaml", LAST, LAST + '      "0": balance\n', ("menus.yaml", 21, 7, "global_key_option", False)),
+    ("menus.yaml", LAST, LAST + '      "*": balance\n', ("menus.yaml", 21, 7, "global_key_option", False)),
+    ("menus.yaml", '      "2": {go: payments, label: 缴费记录}\n', '', ("menus.yaml", 42, 3, "unreachable", True)),
     ("menus.yaml", '    after: "其他地区按2，重听按星号，主菜单按9，人工按0。"',
      '    after: "其他地区按2，重听按星号，人工按0。"', ("menus.yaml", 57, 5, "no_way_back", True)),
     ("answers.yaml", "余额是{balance}。", "余额是{balanse}。", ("answers.yaml", 7, 11, "unknown_placeholder", False)),
@@ -61,7 +63,7 @@ CASES = [
     ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Polly.Joanna\n", ("settings.yaml", 6, 10, "voice_language", False)),
     ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Google.en-US-Standard-C\n", ("settings.yaml", 6, 10, "voice_language", False)),
     ("settings.yaml", "  voice: Polly.Zhiyu\n", "  voice: Polly.Zhiyou\n", ("settings.yaml", 6, 10, "unknown_voice", True)),
-    ("settings.yaml", "    budget_seconds: 25", "    budget_seconds: 5", ("menus.yaml", 15, 13, "too_long", True)),
+    ("settings.yaml", "    budget_seconds: 25", "    budget_seconds: 5", ("menus.yaml", 17, 5, "too_long", True)),
     ("regions.yaml", '        - {from_age: 70, amount: "110"}', '        - {from_age: 65, amount: "110"}', ("regions.yaml", 64, 11, "tiers_overlap", False)),
     ("regions.yaml", '{seed: "001", text: "厦门', '{seed: "004", text: "厦门', ("regions.yaml", 112, 16, "quote_not_cited", False)),
     ("regions.yaml", 'sources: ["003"]\n    quotes:\n      - {seed: "003", text: "江苏',
@@ -131,7 +133,7 @@ MISLEADING = [
     # A tab that YAML names only as "mapping values are not allowed here" or "found character '\t'".
     (lambda text: text.replace("    options:\n", "    options:\n\t", 1), "tab_indent", "tab", "\t"),
     # An unquoted 01 that is the key 1 a line above: told at the 01, not at the first key of the menu.
-    (lambda text: text.replace('      "3": rebate\n', '      "3": rebate\n      01: balance\n', 1), "same_key", "unquoted 01",
+    (lambda text: text.replace(LAST, LAST + '      01: balance\n', 1), "same_key", "unquoted 01",
      "01: balance"),
     # A closing quote left out: YAML reads on to the next quote mark and stumbles lines later.
     (open_quote, "unclosed_quote", "never closed", "MARK"),
@@ -159,7 +161,7 @@ def test_a_quote_far_from_the_next_one_is_still_told_where_it_opened(project):
 
 def test_every_problem_of_an_unquoted_key_is_told_at_it_once(project):
     """04 is the key 4, which paging reserves: both problems stand at the 04, and the conversion is told once."""
-    edit(project, "prompts/menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      04: balance\n    noinput')
+    edit(project, "prompts/menus.yaml", LAST, LAST + '      04: balance\n')
     path = project / "prompts" / "menus.yaml"
     problems = check(project / "prompts", project / "data").problems
     assert {p.mark.line for p in problems} == {line_of(path, "04: balance")}

@@ -42,7 +42,8 @@ def script():
 def balance_keys() -> list[str]:
     """The main-menu key for the balance, then the ID number and the password, each entry ended with #."""
     nodes = script().nodes
-    main_key = next(key for key, target in nodes[script().settings.start].options.items() if target == "balance")
+    main_key = next(key for key, target in nodes[script().settings.start].options.items()
+                    if getattr(target, "go", target) == "balance")
     return [main_key, ID_NUMBER + "#", PASSWORD + "#"]
 
 

@@ -10,7 +10,10 @@ from ivr.core import answers
 from ivr.core.answers import AnswerKind, register
 
 ROOT = Path(__file__).resolve().parents[2]
-OPTIONS = '    options:\n      "1": balance\n      "2": payments\n      "3": rebate\n'
+OPTIONS = ('    options:\n      "1": {go: balance, label: 余额}\n      "2": {go: payments, label: 缴费记录}\n'
+           '      "3": {go: rebate, label: 返钱标准}\n')
+# The main menu's last two options as the demo writes them, after a first one written by each test.
+REST = '      "2": {go: payments, label: 缴费记录}\n      "3": {go: rebate, label: 返钱标准}\n'
 
 
 @pytest.fixture
@@ -29,23 +32,24 @@ def menus(tmp_path):
 
 
 def test_unquoted_keys_are_read_as_the_keys_they_look_like(menus):
-    assert menus("      1: balance\n      2: payments\n      3: rebate\n") == []
+    assert menus("      1: {go: balance, label: 余额}\n      2: {go: payments, label: 缴费记录}\n"
+                 "      3: {go: rebate, label: 返钱标准}\n") == []
 
 
 @pytest.mark.parametrize("key", ['"12"', '"a"', '"X"', '"1 "', "10"])
 def test_a_key_that_is_not_one_phone_key_is_refused_by_name(menus, key):
-    problems = menus(f'      {key}: balance\n      "2": payments\n      "3": rebate\n')
+    problems = menus(f'      {key}: {{go: balance, label: 余额}}\n' + REST)
     assert [code for code, _ in problems] == ["phone_key"]
     assert key.strip('"') in problems[0][1]
 
 
 def test_a_key_written_as_yes_is_refused(menus):
-    problems = menus('      yes: balance\n      "2": payments\n      "3": rebate\n')
+    problems = menus('      yes: {go: balance, label: 余额}\n' + REST)
     assert [code for code, _ in problems] == ["bool_key"]
 
 
 def test_the_same_key_twice_is_refused_by_name(menus):
-    problems = menus('      "1": balance\n      "2": payments\n      "3": rebate\n      "4": rebate\n      4: main\n')
+    problems = menus('      "1": {go: balance, label: 余额}\n' + REST + '      "4": rebate\n      4: main\n')
     assert [code for code, _ in problems] == ["same_key"] and "4" in problems[0][1]
 
 

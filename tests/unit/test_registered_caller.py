@@ -109,7 +109,7 @@ CASES = [
     ("prompts/menus.yaml", CONFIRM_PROMPT, '    prompt: "您是参保人吗？是请按1，不是请按2。"', "placeholder_not_said"),
     ("prompts/menus.yaml", CONFIRM_OPTIONS, '      "1": its_me\n      "2": main\n', "confirm_option_missing"),
     ("prompts/menus.yaml", '      "1": {go: rebate, set: {region: line}}', '      "1": its_me', "caller_action_here"),
-    ("prompts/menus.yaml", '    short: "余额按1，', '    short: "{id_tail}，余额按1，', "id_tail_here"),
+    ("prompts/menus.yaml", '    greeting: "医保热线', '    greeting: "{id_tail}医保热线', "id_tail_here"),
     ("prompts/menus.yaml", '    prompt: "请按键输入密码', '    prompt: "{id_tail}请按键输入密码', "unknown_placeholder"),
     ("data/accounts.yaml", "  mobile: '+8613900000065'", "  mobile: '13900000065'", "not_a_mobile"),
     ("data/accounts.yaml", "  mobile: '+8613900000065'", "  mobile: '+86 139 0000 0065'", "not_a_mobile"),
