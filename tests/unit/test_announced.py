@@ -29,15 +29,15 @@ def errors(project) -> list[tuple[str, int, int, str]]:
 CASES = [
     # (old, new, the errors found: (file, line, column, code))
     ('    prompt: "余额按1，缴费记录按2，返钱标准按3，人工按0。"', '    prompt: "余额按1，缴费记录按2，返钱标准按3，挂失按4，人工按0。"',
-     [("menus.yaml", 15, 13, "key_not_in_menu")]),
+     [("menus.yaml", 17, 13, "key_not_in_menu")]),
     ('    short: "余额按1，缴费记录按2，返钱标准按3，人工按0，重听按星号。"', '    short: "余额按1，缴费记录按2，人工按0，重听按星号。"',
-     [("menus.yaml", 20, 7, "option_not_said")]),
+     [("menus.yaml", 22, 7, "option_not_said")]),
     ('    prompt: "重新输入按1，主菜单按9，人工按0。"', '    prompt: "重新输入按1，主菜单按9，人工按0，结束按井号。"',
-     [("menus.yaml", 126, 13, "key_not_in_menu")]),
-    ('    greeting: "医保热线，您好。"', '    greeting: "医保热线，您好。挂失请按5。"', [("menus.yaml", 14, 15, "key_not_in_menu")]),
+     [("menus.yaml", 146, 13, "key_not_in_menu")]),
+    ('    greeting: "医保热线，您好。"', '    greeting: "医保热线，您好。挂失请按5。"', [("menus.yaml", 16, 15, "key_not_in_menu")]),
     # A new option told in neither the prompt nor the short prompt is an error for each, at the option.
     ('      "3": rebate\n    noinput', '      "3": rebate\n      "5": agent_busy\n    noinput',
-     [("menus.yaml", 21, 7, "option_not_said"), ("menus.yaml", 21, 7, "option_not_said")]),
+     [("menus.yaml", 23, 7, "option_not_said"), ("menus.yaml", 23, 7, "option_not_said")]),
 ]
 
 
@@ -67,7 +67,7 @@ def test_the_cli_says_which_key_and_how_to_fix_it_in_chinese_and_english(project
     result = CliRunner().invoke(main, ["check", str(project)])
     assert result.exit_code == 1
     chinese, english = result.output.splitlines()[:2]
-    assert chinese.startswith(f"{project / 'prompts' / 'menus.yaml'}:15:13: error/错误: ")
+    assert chinese.startswith(f"{project / 'prompts' / 'menus.yaml'}:17:13: error/错误: ")
     assert "“按4”" in chinese and "没有按键 4 的选项" in chinese
     assert "no option on the key 4" in english and "* 0 9" in english
 
@@ -76,5 +76,5 @@ def test_an_option_never_announced_names_the_prompt_to_say_it_in(project):
     edit(project, "prompts/menus.yaml", '    short: "余额按1，缴费记录按2，返钱标准按3，人工按0，重听按星号。"',
          '    short: "余额按1，缴费记录按2，人工按0，重听按星号。"')
     [problem] = [p for p in check(project / "prompts", project / "data").problems if not p.warning]
-    assert "nodes.main.short (line 16)" in problem.message and "“按3”" in problem.message
-    assert "nodes.main.short（第 16 行）" in problem.zh
+    assert "nodes.main.short (line 18)" in problem.message and "“按3”" in problem.message
+    assert "nodes.main.short（第 18 行）" in problem.zh
