@@ -254,9 +254,15 @@
     label(what, request.event, request.values);
     const code = document.createElement("code");
     code.textContent = `POST ${request.url}`;
-    summary.append(what, " ", code, ` → ${data.node ?? "?"}`);
+    // One number per step, written here: a list's own numbers would also count each <summary>, a list item itself.
+    const number = document.createElement("span");
+    number.className = "step-number";
+    number.textContent = `${$("steps").children.length + 1}.`;
+    summary.append(number, " ", what, " ", code, ` → ${data.node ?? "?"}`);
     const twiml = document.createElement("pre");
     twiml.className = "twiml";
+    // Long TwiML scrolls sideways: reachable by keyboard too.
+    twiml.tabIndex = 0;
     twiml.textContent = prettyXml(data.twiml);
     details.append(summary, twiml);
     item.append(details);
