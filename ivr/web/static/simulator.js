@@ -194,8 +194,16 @@
     if (node) {
       const tag = document.createElement("span");
       tag.className = "tag";
-      tag.textContent = title ? `${node} · ${title}` : node;
-      item.append(tag);
+      tag.textContent = node;
+      if (title) {
+        // The node's name in the operators' words (its `title` in prompts/), beside its id.
+        const named = document.createElement("span");
+        named.className = "node-title";
+        named.textContent = ` · ${title}`;
+        item.append(tag, named);
+      } else {
+        item.append(tag);
+      }
     }
     const body = document.createElement("span");
     body.className = "text";
