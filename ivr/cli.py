@@ -125,14 +125,15 @@ def effort(path: str | None, as_json: bool) -> None:
 
 
 @main.command("map")
-@click.option("--output", "-o", default="menumap.html", show_default=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
-def map_command(output: str) -> None:
+@click.option("--output", "-o", default=None, type=click.Path(dir_okay=False),
+              help="The HTML file to write (default: menumap.html in the system's temporary folder, under ivr/).")
+def map_command(output: str | None) -> None:
     """Draw the whole menu tree as an HTML page (also served at /map)."""
     from ivr.content.checks import folders
-    from ivr.web.menumap import write
+    from ivr.web.menumap import DEFAULT_OUTPUT, write
 
     try:
-        click.echo(f"wrote {write(*folders(None), Path(output))}")
+        click.echo(f"wrote {write(*folders(None), Path(output) if output else DEFAULT_OUTPUT)}")
     except HotlineError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
