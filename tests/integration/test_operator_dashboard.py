@@ -4,6 +4,7 @@ node, a chosen line, simulator calls left out unless asked for, and the CSV expo
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from ivr import create_app
-from ivr.storage.schema import calls
+from ivr.storage.schema import calls, password_guards
 from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
 from tests.integration.test_operator import PASSWORD, auth, cells, figure, page
@@ -160,3 +161,15 @@ def test_a_strange_call_time_is_refused_without_an_error(app, at):
     tester = Browser(app.test_client())
     response = tester.post("/simulator/call", To=BEIJING, From="+8613800138000", At=at)
     assert response.status_code == 400
+
+
+def test_a_wrong_password_in_a_call_with_a_set_clock_is_counted_at_the_real_time(app, clock):
+    tester = Browser(app.test_client())
+    response = tester.post("/simulator/call", To=BEIJING, From="+8613800138000", At="2027-06-01T22:00")
+    tester.sid = response.json["call_sid"]
+    answer = tester.press(tester.press(tester.press(response.json, "1"), "110101196106080024"), "000000")
+    assert answer["node"] == "ask_password"
+    with app.extensions["ivr.store"].sql.connect() as conn:
+        since = {row.since for row in conn.execute(select(password_guards))}
+    # Locks and counters of real callers never move to a tester's chosen time.
+    assert since == {clock().astimezone(dt.timezone.utc).replace(tzinfo=None)}
