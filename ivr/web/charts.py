@@ -33,7 +33,7 @@ def _ticks(highest: int) -> list[int]:
 
 
 def columns(values: list[tuple[str, int]], name: str, chart_id: str, label_every: int = 1,
-            box: Box = Box(720, 220, 40, 34)) -> Markup:
+            box: Box = Box(560, 220, 40, 34)) -> Markup:
     """A column per (label, count), labels under every `label_every`-th column; `name` is said by screen readers."""
     ticks = _ticks(max((count for _, count in values), default=0))
     top_value = ticks[-1] or 1
