@@ -47,17 +47,13 @@ def titles(script) -> dict[str, str]:
     return {name: node.title or name for name, node in script.nodes.items()}
 
 
-# The funnel's steps in the operators' words.
-FUNNEL = {"called": "来电", "identified": "验证身份", "answered": "听到查询结果", "agent": "转人工"}
-
-
-def _charts(figures) -> dict:
+def _chart_data(figures) -> dict:
+    """What the charts draw; their names and the funnel's words are the template's (operator.html)."""
     days = [(day.strftime("%m-%d"), count) for day, count in figures.per_day]
     return {
-        "per_day": charts.columns(days, "每天来电数", "chart-days", label_every=max(1, math.ceil(len(days) / 12))),
-        "per_hour": charts.columns([(str(hour), count) for hour, count in enumerate(figures.per_hour)],
-                                   "每小时来电数（当地时间）", "chart-hours", label_every=2),
-        "funnel": charts.bars([(FUNNEL[step], count) for step, count in figures.funnel], "来电漏斗", "chart-funnel"),
+        "days": days,
+        "days_every": max(1, math.ceil(len(days) / 12)),
+        "hours": [(str(hour), count) for hour, count in enumerate(figures.per_hour)],
     }
 
 
@@ -74,7 +70,7 @@ def page():
         return render_template("operator_down.html"), 503
     response = Response(render_template(
         "operator.html", report=figures, days=_days(), versions=versions, chosen=chosen, lines=lines,
-        titles=titles(hotline.script), charts=_charts(figures), funnel_names=FUNNEL))
+        titles=titles(hotline.script), chart=_chart_data(figures), columns=charts.columns, bars=charts.bars))
     response.headers["Cache-Control"] = "no-store"
     return response
 
