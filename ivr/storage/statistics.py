@@ -110,14 +110,14 @@ def _timing(node: str, seconds: list[float]) -> AnswerTiming:
 
 def _per_day(started: list[dt.datetime], chosen: Selection) -> list[tuple[dt.date, int]]:
     zone = chosen.timezone
-    days = Counter(moment.replace(tzinfo=dt.timezone.utc).astimezone(zone).date() for moment in started)
+    days = Counter(moment.replace(tzinfo=dt.UTC).astimezone(zone).date() for moment in started)
     first, last = chosen.since.astimezone(zone).date(), chosen.until.astimezone(zone).date()
     return [(first + dt.timedelta(days=n), days.get(first + dt.timedelta(days=n), 0))
             for n in range((last - first).days + 1)]
 
 
 def _per_hour(started: list[dt.datetime], zone: ZoneInfo) -> list[int]:
-    hours = Counter(moment.replace(tzinfo=dt.timezone.utc).astimezone(zone).hour for moment in started)
+    hours = Counter(moment.replace(tzinfo=dt.UTC).astimezone(zone).hour for moment in started)
     return [hours.get(hour, 0) for hour in range(24)]
 
 

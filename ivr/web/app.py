@@ -81,7 +81,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ivr.store"] = store
     app.extensions["ivr.flow"] = CallFlow(app.extensions["ivr.versions"], store, lambda: app.config["CLOCK"]())
 
-    from ivr.web import call_records, health, home, menumap, operator, simulator, webhooks
+    from ivr.web import (
+        call_records,
+        health,
+        home,
+        menumap,
+        operator,
+        simulator,
+        webhooks,
+    )
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(menumap.bp)

@@ -40,10 +40,10 @@ def columns(values: list[tuple[str, int]], name: str, chart_id: str, label_every
     plot_height = box.height - box.top - box.bottom
     slot = (box.width - box.left) / max(len(values), 1)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart" role="img" '
-        f'viewBox="0 0 {box.width} {box.height}" width="{box.width}" height="{box.height}" '
-        f'aria-labelledby="{escape(chart_id)}-name" data-total="{sum(count for _, count in values)}" '
-        f'font-size="{FONT}" fill="{INK}">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart" role="img" '
+         f'viewBox="0 0 {box.width} {box.height}" width="{box.width}" height="{box.height}" '
+         f'aria-labelledby="{escape(chart_id)}-name" data-total="{sum(count for _, count in values)}" '
+         f'font-size="{FONT}" fill="{INK}">'),
         f'<title id="{escape(chart_id)}-name">{escape(name)}</title>',
     ]
     for tick in ticks:
@@ -71,9 +71,9 @@ def bars(rows: list[tuple[str, int]], name: str, chart_id: str, width: int = 720
     first = rows[0][1] if rows and rows[0][1] else 1
     room = width - label_width - 110
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" aria-labelledby="{escape(chart_id)}-name" '
-        f'font-size="{FONT + 1}" fill="{INK}">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart" role="img" '
+         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" aria-labelledby="{escape(chart_id)}-name" '
+         f'font-size="{FONT + 1}" fill="{INK}">'),
         f'<title id="{escape(chart_id)}-name">{escape(name)}</title>',
     ]
     for index, (label, count) in enumerate(rows):

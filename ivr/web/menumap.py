@@ -14,7 +14,14 @@ from markupsafe import Markup
 from ivr.content import menugraph
 from ivr.core import answers
 from ivr.core.hotline import Hotline
-from ivr.core.script import ACTIONS, AnswerNode, InputNode, MenuNode, SayNode, ScriptModel
+from ivr.core.script import (
+    ACTIONS,
+    AnswerNode,
+    InputNode,
+    MenuNode,
+    SayNode,
+    ScriptModel,
+)
 from ivr.web.protection import require_operator
 
 bp = Blueprint("menumap", __name__, url_prefix="/map")

@@ -103,7 +103,7 @@ def export():
 
 
 def _iso(moment: dt.datetime | None) -> str:
-    return "" if moment is None else moment.replace(tzinfo=dt.timezone.utc).isoformat(timespec="seconds")
+    return "" if moment is None else moment.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
 
 
 # Published versions: the list, each one's changes against the one before, and a rollback. The rollback is a form post,

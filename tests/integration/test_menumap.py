@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def svg_nodes(html: str) -> dict[str, str]:
     """Graphviz's <title> of every drawn node, with the node's whole SVG group."""
-    groups = re.findall(r'<g id="node\d+" class="node">(.*?)</g>', html, re.S)
+    groups = re.findall(r'<g id="node\d+" class="node">(.*?)</g>', html, re.DOTALL)
     return {re.search(r"<title>(.*?)</title>", g).group(1): g for g in groups}
 
 
@@ -26,7 +26,7 @@ def test_the_map_draws_every_node_key_and_target(client):
     nodes = svg_nodes(html)
     hotline = load_hotline(ROOT / "prompts", ROOT / "data")
     assert set(hotline.script.nodes) <= set(nodes)
-    edges = re.findall(r'<g id="edge\d+" class="edge">\s*<title>(.*?)</title>(.*?)</g>', html, re.S)
+    edges = re.findall(r'<g id="edge\d+" class="edge">\s*<title>(.*?)</title>(.*?)</g>', html, re.DOTALL)
     drawn = {(title.replace("&#45;&gt;", "->"), re.sub(r"<[^>]+>", "", body).strip()) for title, body in edges}
     assert ("main->balance", "1") in {(t, b.split()[-1]) for t, b in drawn}
     assert ("rebate_where->rebate_area_code", "2") in {(t, b.split()[-1]) for t, b in drawn}
@@ -75,7 +75,7 @@ def test_the_password_leads_back_to_the_answers_that_asked_for_it(client):
 
 def test_each_node_and_action_is_drawn_once(client):
     html = client.get("/map").get_data(as_text=True)
-    groups = re.findall(r'<g id="node\d+" class="node">\s*<title>(.*?)</title>(.*?)</g>', html, re.S)
+    groups = re.findall(r'<g id="node\d+" class="node">\s*<title>(.*?)</title>(.*?)</g>', html, re.DOTALL)
     first_lines = [re.findall(r"<text[^>]*>(.*?)</text>", body)[0] for _, body in groups]
     assert len(first_lines) == len(set(first_lines)), first_lines
     assert not [title for title, _ in groups if title != "main" and first_lines[[t for t, _ in groups].index(title)] == "main"]
@@ -91,7 +91,7 @@ def test_no_text_is_smaller_than_12_points_nor_shrunk(client):
 
 
 def test_the_cli_writes_where_it_is_told_and_never_into_the_current_folder(tmp_path, monkeypatch):
-    import ivr.web.menumap as menumap
+    from ivr.web import menumap
 
     monkeypatch.setattr(menumap, "DEFAULT_OUTPUT", tmp_path / "temporary" / "menumap.html")
     here = tmp_path / "here"

@@ -76,7 +76,7 @@ def scripted(app, clock):
 
 
 def bar(html: str, chart: str, label: str) -> int:
-    svg = re.search(rf'<svg[^>]* id="{chart}".*?</svg>', html, re.S).group(0)
+    svg = re.search(rf'<svg[^>]* id="{chart}".*?</svg>', html, re.DOTALL).group(0)
     return int(re.search(rf'data-label="{re.escape(label)}" data-count="(\d+)"', svg).group(1))
 
 
@@ -105,7 +105,7 @@ def test_the_charts_and_the_funnel_count_the_real_calls(client, scripted):
 def test_wrong_keys_and_time_outs_are_counted_where_they_happened(client, scripted):
     html = page(client)
     assert cells(html, "misses", "main") == ["主菜单", "1", "1"]
-    assert "rebate_where" not in re.search(r'<table id="misses">(.*?)</table>', html, re.S).group(1)
+    assert "rebate_where" not in re.search(r'<table id="misses">(.*?)</table>', html, re.DOTALL).group(1)
 
 
 def test_a_line_is_counted_alone_when_chosen(client, scripted):
@@ -172,4 +172,4 @@ def test_a_wrong_password_in_a_call_with_a_set_clock_is_counted_at_the_real_time
     with app.extensions["ivr.store"].sql.connect() as conn:
         since = {row.since for row in conn.execute(select(password_guards))}
     # Locks and counters of real callers never move to a tester's chosen time.
-    assert since == {clock().astimezone(dt.timezone.utc).replace(tzinfo=None)}
+    assert since == {clock().astimezone(dt.UTC).replace(tzinfo=None)}
