@@ -87,6 +87,8 @@ class Report:
     # Calls started on each local day of the period, oldest first, and in each local hour of the day (0 to 23).
     per_day: list[tuple[dt.date, int]] = field(default_factory=list)
     per_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    # Calls on each line (data/lines.yaml key), most first.
+    per_line: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def answered_share(self) -> float:
@@ -137,13 +139,17 @@ def _misses(conn, in_period) -> list[Misses]:
 
 def _calls_figures(conn, in_period) -> dict:
     """What the calls table alone tells: starts, identification, transfers."""
-    rows = conn.execute(select(calls.c.started, calls.c.identified, calls.c.transferred).where(in_period)).all()
+    rows = conn.execute(
+        select(calls.c.started, calls.c.identified, calls.c.transferred, calls.c.line).where(in_period)
+    ).all()
+    lines = Counter(row.line or "" for row in rows)
     to_agent = [max(0.0, (row.transferred - row.started).total_seconds()) for row in rows if row.transferred]
     return {
         "started": [row.started for row in rows],
         "identified": sum(1 for row in rows if row.identified),
         "transferred": len(to_agent),
         "to_agent": _timing("agent", to_agent) if to_agent else None,
+        "per_line": sorted(lines.items(), key=lambda item: (-item[1], item[0])),
     }
 
 
@@ -223,6 +229,7 @@ def report(engine: Engine, script: Script, since: dt.datetime | Selection) -> Re
         misses=misses,
         per_day=_per_day(called["started"], chosen) if chosen.until is not None else [],
         per_hour=_per_hour(called["started"], chosen.timezone),
+        per_line=called["per_line"],
     )
 
 

@@ -109,6 +109,8 @@ def test_wrong_keys_and_time_outs_are_counted_where_they_happened(client, script
 
 
 def test_a_line_is_counted_alone_when_chosen(client, scripted):
+    assert re.findall(r'<tr data-line="(\w+)"><td>.*?</td><td>(\d+)</td>', page(client)) == [
+        ("beijing", "2"), ("shenzhen", "1")]
     assert figure(page(client, "?line=shenzhen"), "calls") == "1"
     assert figure(page(client, "?line=beijing"), "calls") == "2"
     # A line that does not exist counts every line, as no choice does.
