@@ -162,6 +162,11 @@ def test_home_leads_to_both_pages_and_there_is_a_favicon(browser, operator_serve
     page.get_by_role("link", name=re.compile("运营统计")).click()
     expect(page.locator("h1")).to_have_text("医保服务热线 · 运营统计")
     assert serious_violations(page) == []
+    page.get_by_role("link", name="菜单图").click()
+    expect(page.locator("h1")).to_have_text("菜单结构图 / Menu map")
+    assert serious_violations(page) == []
+    page.goto(operator_server + "/")
+    assert serious_violations(page) == []
     assert requests.get(operator_server + "/favicon.ico", timeout=5).headers["Content-Type"].startswith("image/svg")
     context.close()
 
