@@ -231,3 +231,19 @@ def test_the_dashboard_charts_count_the_scripted_calls(browser, operator_server)
         page.click("#export")
     assert download.value.suggested_filename == "calls.csv"
     context.close()
+
+
+def test_a_key_no_gather_hears_is_shown_readably(browser, server):
+    context, page = open_page(browser, server + "/simulator")
+    page.wait_for_selector("body[data-ready='1']")
+    page.set_checked("#fast", True)
+    # Shanghai's agents answer at any hour: during the transfer no Gather listens, so a key is ignored.
+    page.select_option("#to", "+862112393")
+    page.click("#call")
+    expect(page.locator("#transcript li.hotline").filter(has_text=MAIN.greeting)).to_have_count(1)
+    page.keyboard.type("0")
+    expect(page.locator("#dial-panel")).to_be_visible()
+    page.keyboard.type("5")
+    expect(page.locator("#transcript li.ignored")).to_have_count(1)
+    assert serious_violations(page) == []
+    context.close()
