@@ -59,6 +59,18 @@ def db_upgrade() -> None:
     store.close()
 
 
+def pages(config, base: str) -> list[str]:
+    """The banner's lines naming the pages a person opens in a browser, those that are switched on."""
+    from ivr.web.protection import simulator_enabled
+
+    lines = [f"Start page on {base}/"]
+    if simulator_enabled(config):
+        lines.append(f"Simulator on {base}/simulator (try the menus in a browser)")
+    if config["IVR_OPERATOR_PASSWORD"]:
+        lines.append(f"Operator dashboard on {base}/operator (IVR_OPERATOR_PASSWORD)")
+    return lines
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
@@ -81,6 +93,8 @@ def serve(host: str, port: int, threads: int) -> None:
                    err=True)
         sys.exit(2)
     click.echo(f"Hotline on http://{host}:{port}/voice (Twilio webhook)")
+    for line in pages(app.config, f"http://{host}:{port}"):
+        click.echo(line)
     if not app.config["TWILIO_AUTH_TOKEN"]:
         click.echo("warning: TWILIO_AUTH_TOKEN is not set, so every webhook request is refused (403).", err=True)
     server.print_listen("Serving on http://{}:{}")
@@ -125,14 +139,15 @@ def effort(path: str | None, as_json: bool) -> None:
 
 
 @main.command("map")
-@click.option("--output", "-o", default="menumap.html", show_default=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
-def map_command(output: str) -> None:
+@click.option("--output", "-o", default=None, type=click.Path(dir_okay=False),
+              help="The HTML file to write (default: menumap.html in the system's temporary folder, under ivr/).")
+def map_command(output: str | None) -> None:
     """Draw the whole menu tree as an HTML page (also served at /map)."""
     from ivr.content.checks import folders
-    from ivr.web.menumap import write
+    from ivr.web.menumap import DEFAULT_OUTPUT, write
 
     try:
-        click.echo(f"wrote {write(*folders(None), Path(output))}")
+        click.echo(f"wrote {write(*folders(None), Path(output) if output else DEFAULT_OUTPUT)}")
     except HotlineError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

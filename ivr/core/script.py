@@ -232,6 +232,10 @@ MENU_PROMPT = (*NODE_PROMPT, "id_tail")
 
 
 class _Node(Model):
+    # The operators' own name for the node, shown on the operator page and the menu map instead of its id.
+    title: str | None = Field(default=None, min_length=1, max_length=40)
+    # An English gloss of what the node says, shown by the simulator's English switch; callers never hear it.
+    en: str | None = Field(default=None, min_length=1, max_length=400)
     noinput: list[Template(*NODE_PROMPT)] = []
     nomatch: list[Template(*NODE_PROMPT)] = []
 

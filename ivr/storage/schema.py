@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Index,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -99,6 +100,12 @@ calls = Table(
     Column("finished", DateTime),
     Column("outcome", String(16)),
     Column("duration", Integer),
+    # The line called (data/lines.yaml), whether the web simulator made the call (left out of the operators' totals
+    # unless asked for), whether its caller was identified, and when it was first put through to an agent.
+    Column("line", String(32)),
+    Column("simulated", Boolean, nullable=False, server_default=false()),
+    Column("identified", Boolean, nullable=False, server_default=false()),
+    Column("transferred", DateTime),
 )
 
 # Every webhook step of every call: the node the caller was left at, for the operators' funnel.
@@ -111,6 +118,8 @@ call_steps = Table(
     Column("kind", String(16), nullable=False),
     Column("node", String(64), nullable=False),
     Column("ended", Boolean, nullable=False),
+    # The re-prompt the step gave: "nomatch" after a wrong key, "noinput" after a time-out, else empty.
+    Column("miss", String(8)),
 )
 
 # Every published version of prompts/ and data/, numbered from 1; a rollback adds a row with an earlier version's files.

@@ -1,12 +1,15 @@
-"""Figures for the operator page, computed in SQL from the call records: counts, the per-node funnel, answer times."""
+"""Figures for the operator page, computed in SQL from the call records: counts by day and hour, the funnel of a call
+(called, identified, answered, agent), where callers hang up, wrong keys and time-outs by node, answer times."""
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, distinct, func, select, true
 from sqlalchemy.engine import Engine
 
 from ivr.core.script import AnswerNode, Script
@@ -38,6 +41,35 @@ class AnswerTiming:
 
 
 @dataclass(frozen=True)
+class Misses:
+    node: str
+    wrong_keys: int  # steps at this node that heard a re-prompt after a key that is not an option
+    timeouts: int  # steps at this node that heard a re-prompt (or gave up) after no key at all
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which calls the figures count: those started from `since` to `until`, on one line or all, simulator calls or not."""
+
+    since: dt.datetime
+    until: dt.datetime | None = None
+    line: str | None = None
+    simulated: bool = False
+    # The time zone days and hours are counted in: the lines' (data/lines.yaml).
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+
+    def condition(self):
+        chosen = [calls.c.started >= utc(self.since)]
+        if self.until is not None:
+            chosen.append(calls.c.started <= utc(self.until))
+        if self.line is not None:
+            chosen.append(calls.c.line == self.line)
+        if not self.simulated:
+            chosen.append(calls.c.simulated.is_(False))
+        return and_(true(), *chosen)
+
+
+@dataclass(frozen=True)
 class Report:
     since: dt.datetime
     calls: int
@@ -47,10 +79,26 @@ class Report:
     answered: int
     nodes: list[NodeFigures]
     answers: list[AnswerTiming]
+    identified: int = 0
+    transferred: int = 0
+    # Seconds from the start of a call to its first transfer to an agent, over the calls transferred.
+    to_agent: AnswerTiming | None = None
+    misses: list[Misses] = field(default_factory=list)
+    # Calls started on each local day of the period, oldest first, and in each local hour of the day (0 to 23).
+    per_day: list[tuple[dt.date, int]] = field(default_factory=list)
+    per_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    # Calls on each line (data/lines.yaml key), most first.
+    per_line: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def answered_share(self) -> float:
         return self.answered / self.calls if self.calls else 0.0
+
+    @property
+    def funnel(self) -> list[tuple[str, int]]:
+        """How far calls went: called, identified, heard an answer, reached an agent."""
+        return [("called", self.calls), ("identified", self.identified), ("answered", self.answered),
+                ("agent", self.transferred)]
 
 
 def _node_type(script: Script, name: str) -> str:
@@ -58,11 +106,58 @@ def _node_type(script: Script, name: str) -> str:
     return node.type if node is not None else "gone"
 
 
+def _timing(node: str, seconds: list[float]) -> AnswerTiming:
+    return AnswerTiming(node, len(seconds), statistics.median(seconds), statistics.fmean(seconds), max(seconds))
+
+
+def _per_day(started: list[dt.datetime], chosen: Selection) -> list[tuple[dt.date, int]]:
+    zone = chosen.timezone
+    days = Counter(moment.replace(tzinfo=dt.UTC).astimezone(zone).date() for moment in started)
+    first, last = chosen.since.astimezone(zone).date(), chosen.until.astimezone(zone).date()
+    return [(first + dt.timedelta(days=n), days.get(first + dt.timedelta(days=n), 0))
+            for n in range((last - first).days + 1)]
+
+
+def _per_hour(started: list[dt.datetime], zone: ZoneInfo) -> list[int]:
+    hours = Counter(moment.replace(tzinfo=dt.UTC).astimezone(zone).hour for moment in started)
+    return [hours.get(hour, 0) for hour in range(24)]
+
+
+def _misses(conn, in_period) -> list[Misses]:
+    counted = conn.execute(
+        select(call_steps.c.node, call_steps.c.miss, func.count())
+        .select_from(call_steps.join(calls, call_steps.c.call_sid == calls.c.call_sid))
+        .where(in_period, call_steps.c.miss.is_not(None))
+        .group_by(call_steps.c.node, call_steps.c.miss)
+    ).all()
+    by_node: dict[str, dict[str, int]] = {}
+    for node, miss, count in counted:
+        by_node.setdefault(node, {})[miss] = count
+    found = [Misses(node, kinds.get("nomatch", 0), kinds.get("noinput", 0)) for node, kinds in by_node.items()]
+    return sorted(found, key=lambda row: (-(row.wrong_keys + row.timeouts), row.node))
+
+
+def _calls_figures(conn, in_period) -> dict:
+    """What the calls table alone tells: starts, identification, transfers."""
+    rows = conn.execute(
+        select(calls.c.started, calls.c.identified, calls.c.transferred, calls.c.line).where(in_period)
+    ).all()
+    lines = Counter(row.line or "" for row in rows)
+    to_agent = [max(0.0, (row.transferred - row.started).total_seconds()) for row in rows if row.transferred]
+    return {
+        "started": [row.started for row in rows],
+        "identified": sum(1 for row in rows if row.identified),
+        "transferred": len(to_agent),
+        "to_agent": _timing("agent", to_agent) if to_agent else None,
+        "per_line": sorted(lines.items(), key=lambda item: (-item[1], item[0])),
+    }
+
+
 @guarded
-def report(engine: Engine, script: Script, since: dt.datetime) -> Report:
-    """Calls that started since `since`, and where they went."""
-    start = utc(since)
-    in_period = calls.c.started >= start
+def report(engine: Engine, script: Script, since: dt.datetime | Selection) -> Report:
+    """Calls that started in the selection (or since `since`, simulator calls left out), and where they went."""
+    chosen = since if isinstance(since, Selection) else Selection(since)
+    in_period = chosen.condition()
     answer_nodes = [name for name, node in script.nodes.items() if isinstance(node, AnswerNode)]
     stepped = call_steps.join(calls, call_steps.c.call_sid == calls.c.call_sid)
     last = (
@@ -101,6 +196,8 @@ def report(engine: Engine, script: Script, since: dt.datetime) -> Report:
             select(func.count(distinct(call_steps.c.call_sid)))
             .select_from(stepped).where(in_period, call_steps.c.node.in_(answer_nodes))
         ).scalar_one()
+        called = _calls_figures(conn, in_period)
+        misses = _misses(conn, in_period)
         reached = conn.execute(
             select(call_steps.c.node, calls.c.started, func.min(call_steps.c.at))
             .select_from(stepped)
@@ -116,13 +213,9 @@ def report(engine: Engine, script: Script, since: dt.datetime) -> Report:
                     endings.get((name, False), 0), endings.get((name, True), 0))
         for name in names
     ]
-    answers = [
-        AnswerTiming(name, len(seconds[name]), statistics.median(seconds[name]),
-                     statistics.fmean(seconds[name]), max(seconds[name]))
-        for name in answer_nodes if name in seconds
-    ]
+    answers = [_timing(name, seconds[name]) for name in answer_nodes if name in seconds]
     return Report(
-        since=since,
+        since=chosen.since,
         calls=total,
         finished=sum(outcomes.values()),
         outcomes=outcomes,
@@ -130,4 +223,37 @@ def report(engine: Engine, script: Script, since: dt.datetime) -> Report:
         answered=answered,
         nodes=nodes,
         answers=answers,
+        identified=called["identified"],
+        transferred=called["transferred"],
+        to_agent=called["to_agent"],
+        misses=misses,
+        per_day=_per_day(called["started"], chosen) if chosen.until is not None else [],
+        per_hour=_per_hour(called["started"], chosen.timezone),
+        per_line=called["per_line"],
     )
+
+
+@guarded
+def lines_called(engine: Engine) -> list[str]:
+    """The lines the call records name, for the page's choice of line."""
+    with engine.connect() as conn:
+        return sorted(line for (line,) in conn.execute(select(calls.c.line).distinct().where(calls.c.line.is_not(None))))
+
+
+@guarded
+def call_rows(engine: Engine, chosen: Selection) -> list[dict]:
+    """One row per call of the selection, oldest first, with the node it was last at: the page's CSV export."""
+    last = (
+        select(call_steps.c.call_sid, func.max(call_steps.c.id).label("id"))
+        .group_by(call_steps.c.call_sid)
+        .subquery()
+    )
+    query = (
+        select(calls, call_steps.c.node)
+        .select_from(calls.outerjoin(last, last.c.call_sid == calls.c.call_sid)
+                     .outerjoin(call_steps, call_steps.c.id == last.c.id))
+        .where(chosen.condition())
+        .order_by(calls.c.started, calls.c.call_sid)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]

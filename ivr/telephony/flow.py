@@ -15,7 +15,7 @@ from ivr.core import listening
 from ivr.core.engine import Engine
 from ivr.core.events import DialEnded, Keys, Said, Silence
 from ivr.core.hotline import Hotline
-from ivr.core.replies import Gather, Hangup, Reply
+from ivr.core.replies import Dial, Gather, Hangup, Reply
 from ivr.core.state import State, StateError
 from ivr.storage.store import BackendUnavailable, Store
 from ivr.telephony import outage, sequence
@@ -110,6 +110,8 @@ class Turn:
     engine: Engine
     now: dt.datetime
     started: float
+    # The state's wrong-key and time-out counts before the engine acted, to tell which re-prompt the step gave.
+    misses: tuple[int, int] | None = None
 
     @property
     def called(self) -> str:
@@ -132,6 +134,36 @@ class StepRecord:
     node: str
     ended: bool
     at: dt.datetime
+    # For the operators' figures: the call's line (data/lines.yaml), whether its caller is verified by now, whether the
+    # step put the call through to an agent, and the re-prompt it gave ("nomatch" a wrong key, "noinput" a time-out).
+    line: str = ""
+    verified: bool = False
+    dialed: bool = False
+    miss: str = ""
+
+
+class SetClock:
+    """The store as a call with its own clock (the simulator's chosen time) sees it: the engine reads the chosen time,
+    but wrong passwords are counted at the real time, so that no call with a set clock moves a real caller's lock."""
+
+    def __init__(self, store: Store, clock: Callable[[], dt.datetime]):
+        self._store = store
+        self._clock = clock
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def attempt_password(self, reference: str, keys: str, caller: str, now: dt.datetime, *limits):
+        return self._store.attempt_password(reference, keys, caller, self._clock(), *limits)
+
+
+def miss_of(before: tuple[int, int] | None, state: State) -> str:
+    """Which re-prompt a step gave: a wrong key counted, a time-out counted, or neither."""
+    if before is None:
+        return ""
+    if state.nomatch > before[0]:
+        return "nomatch"
+    return "noinput" if state.noinput > before[1] else ""
 
 
 class CallFlow:
@@ -151,14 +183,17 @@ class CallFlow:
         self.observers: list[Callable[[StepRecord], None]] = []
 
     def _turn(self, form: MultiDict, url, route: str, seq: str | None, event: str | None,
-              hotline: Hotline | None = None) -> Turn:
+              hotline: Hotline | None = None, now: dt.datetime | None = None) -> Turn:
         hotline = hotline or self.hotline()
+        backend = self.store if now is None else SetClock(self.store, self.clock)
         return Turn(call_sid(form), form, url, fingerprint(route, seq, event, form), step_number(seq), hotline,
-                    Engine(hotline, self.store, caller=calling_number(form)), self.clock(), time.perf_counter())
+                    Engine(hotline, backend, caller=calling_number(form)), now or self.clock(), time.perf_counter())
 
-    def incoming(self, form: MultiDict, url: Callable[[int, str | None], str], hotline: Hotline | None = None) -> str:
-        """A new call, on the version served now or on `hotline` (a simulator's preview); its steps stay on it."""
-        turn = self._turn(form, url, "voice", None, None, hotline)
+    def incoming(self, form: MultiDict, url: Callable[[int, str | None], str], hotline: Hotline | None = None,
+                 now: dt.datetime | None = None) -> str:
+        """A new call, on the version served now or on `hotline` (a simulator's preview); its steps stay on it.
+        `now` is the time the engine reads for this step (the simulator's chosen one); Twilio's calls never give it."""
+        turn = self._turn(form, url, "voice", None, None, hotline, now)
         with self.store.held():
             return self._incoming(turn)
 
@@ -179,8 +214,9 @@ class CallFlow:
             kind = "error"
         return self._finish(turn, state, reply, kind)
 
-    def step(self, form: MultiDict, seq: str | None, event_name: str | None, url: Callable[[int, str | None], str]) -> str:
-        turn = self._turn(form, url, "step", seq, event_name)
+    def step(self, form: MultiDict, seq: str | None, event_name: str | None, url: Callable[[int, str | None], str],
+             now: dt.datetime | None = None) -> str:
+        turn = self._turn(form, url, "step", seq, event_name, now=now)
         # One connection serves the step's queries: its state, the account, its record (see ivr.database).
         with self.store.held():
             return self._step(turn, seq, event_name)
@@ -227,6 +263,7 @@ class CallFlow:
             # caller's current node again.
             reply = outage.answer(turn.engine, turn.hotline, event, state, turn.called, turn.now)
             return (state, reply, "outage") if reply is not None else (state, turn.engine.resume(state, turn.now, []), "retry")
+        turn.misses = (state.nomatch, state.noinput)
         if isinstance(event, Garbled):
             return state, turn.engine.garbled(state, turn.now), "garbled"
         return state, turn.engine.step(state, event, turn.now), type(event).__name__.lower()
@@ -302,7 +339,8 @@ class CallFlow:
             # A verified caller's answers may hold their balance or payments: those are not kept, only recomputed.
             keep = state.verified is None and not reply.personal
             stored = sequence.live(state.to_dict(), turn.key, twiml if keep else None)
-        record = StepRecord(turn.sid, kind, reply.node, ended, now)
+        record = StepRecord(turn.sid, kind, reply.node, ended, now, state.line, state.verified is not None,
+                            isinstance(reply.then, Dial), miss_of(turn.misses, state))
         try:
             # One transaction for the state and the step's record: the step waits for the write lock once, and the
             # records never show a step whose state was lost.

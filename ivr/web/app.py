@@ -81,11 +81,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ivr.store"] = store
     app.extensions["ivr.flow"] = CallFlow(app.extensions["ivr.versions"], store, lambda: app.config["CLOCK"]())
 
-    from ivr.web import call_records, health, menumap, operator, simulator, webhooks
+    from ivr.web import (
+        call_records,
+        health,
+        home,
+        menumap,
+        operator,
+        simulator,
+        webhooks,
+    )
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(menumap.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
     app.register_blueprint(operator.bp)
     simulator.init_app(app)
     call_records.init_app(app)

@@ -21,6 +21,8 @@ log = logging.getLogger("ivr.calllog")
 # Twilio's final call statuses; the status callback may also report ringing or in-progress, which end nothing.
 OUTCOMES = ("completed", "busy", "failed", "no-answer", "canceled")
 SECONDS = re.compile(r"^[0-9]{1,7}$")
+# The web simulator's CallSids begin so (Twilio's begin with CA): its calls are tagged and left out of the totals.
+SIMULATOR_PREFIX = "SIM"
 
 
 def init_app(app) -> None:
@@ -48,6 +50,10 @@ PURGE_STEPS = delete(call_steps).where(call_steps.c.at < bindparam("before"))
 PURGE_EVERY = dt.timedelta(days=1)
 FINISH_CALL = update(calls).where(calls.c.call_sid == bindparam("sid")).values(
     finished=bindparam("at"), outcome=bindparam("how"), duration=bindparam("seconds"))
+STARTED = select(calls.c.started).where(calls.c.call_sid == bindparam("sid"))
+IDENTIFIED = update(calls).where(calls.c.call_sid == bindparam("sid"), calls.c.identified.is_(False)).values(identified=True)
+TRANSFERRED = update(calls).where(calls.c.call_sid == bindparam("sid"), calls.c.transferred.is_(None)).values(
+    transferred=bindparam("at"))
 
 
 class CallLog:
@@ -62,12 +68,14 @@ class CallLog:
         # Where the database can, one statement creates the call's row unless it exists.
         self._open_new = dialect.insert(calls).on_conflict_do_nothing() if dialect else None
 
-    def _open_call(self, conn, call_sid: str, at: dt.datetime) -> None:
+    def _open_call(self, conn, call_sid: str, at: dt.datetime, line: str | None = None) -> None:
         """Create the call's row unless it exists (a retried first request, a state restarted mid-call)."""
+        row = {"call_sid": call_sid, "started": at, "line": (line or None) and line[:32],
+               "simulated": call_sid.startswith(SIMULATOR_PREFIX)}
         if self._open_new is not None:
-            conn.execute(self._open_new, {"call_sid": call_sid, "started": at})
+            conn.execute(self._open_new, row)
         elif conn.execute(FIND_CALL, {"call_sid": call_sid}).first() is None:
-            conn.execute(ADD_CALL, {"call_sid": call_sid, "started": at})
+            conn.execute(ADD_CALL, row)
 
     @guarded
     def purge(self, now: dt.datetime) -> tuple[int, int]:
@@ -98,10 +106,15 @@ class CallLog:
             self._purge_if_due(step.at)
         with self.db.writing() as conn:
             if step.kind in ("start", "restart"):
-                self._open_call(conn, step.call_sid, at)
+                self._open_call(conn, step.call_sid, at, step.line)
             conn.execute(ADD_STEP, {
                 "call_sid": step.call_sid, "at": at, "kind": step.kind[:16], "node": step.node[:64], "ended": step.ended,
+                "miss": step.miss[:8] or None,
             })
+            if step.verified:
+                conn.execute(IDENTIFIED, {"sid": step.call_sid})
+            if step.dialed:
+                conn.execute(TRANSFERRED, {"sid": step.call_sid, "at": at})
 
     @guarded
     def finished(self, form: MultiDict, now: dt.datetime) -> bool:
@@ -115,5 +128,9 @@ class CallLog:
         at = utc(now)
         with self.db.writing() as conn:
             self._open_call(conn, sid, at)
+            if duration is None and sid.startswith(SIMULATOR_PREFIX):
+                # The simulator has no carrier to time the call: it lasted from its first step to now.
+                started = conn.execute(STARTED, {"sid": sid}).scalar_one()
+                duration = max(0, round((at - started).total_seconds()))
             conn.execute(FINISH_CALL, {"sid": sid, "at": at, "how": outcome, "seconds": duration})
         return True

@@ -1,16 +1,21 @@
-"""The operators' page: call counts, where callers hang up in the menu tree, how long answers take to reach, and the
-published versions of prompts and data, with what each changed and a rollback."""
+"""The operators' page: calls by day and hour as charts, the funnel of a call, where callers hang up, wrong keys and
+time-outs by node, transfers and how long answers take to reach, for a chosen period and line, with a CSV export; and
+the published versions of prompts and data, with what each changed and a rollback."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import math
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from ivr.content.publishing import Published, diff
-from ivr.storage.statistics import report
+from ivr.storage.statistics import Selection, call_rows, lines_called, report
 from ivr.storage.store import BackendUnavailable
+from ivr.web import charts
 from ivr.web.protection import require_operator
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -28,19 +33,77 @@ def _days() -> int:
     return min(int(raw), MAX_DAYS) if raw.isascii() and raw.isdigit() and int(raw) > 0 else DEFAULT_DAYS
 
 
+def _selection(hotline) -> Selection:
+    """The calls the page counts: the last `days` days, on the line chosen (all when none or an unknown one), with the
+    simulator's calls only when asked for."""
+    now = current_app.config["CLOCK"]()
+    line = request.args.get("line", "")
+    return Selection(now - dt.timedelta(days=_days()), now, line if line in hotline.lines.lines else None,
+                     request.args.get("simulated", "") == "1", hotline.lines.timezone)
+
+
+def titles(script) -> dict[str, str]:
+    """Each node's name in the operators' own words (its `title`), else its id."""
+    return {name: node.title or name for name, node in script.nodes.items()}
+
+
+def _chart_data(figures) -> dict:
+    """What the charts draw; their names and the funnel's words are the template's (operator.html)."""
+    days = [(day.strftime("%m-%d"), count) for day, count in figures.per_day]
+    return {
+        "days": days,
+        "days_every": max(1, math.ceil(len(days) / 12)),
+        "hours": [(str(hour), count) for hour, count in enumerate(figures.per_hour)],
+    }
+
+
 @bp.get("")
 def page():
-    days = _days()
-    since = current_app.config["CLOCK"]() - dt.timedelta(days=days)
     hotline = current_app.extensions["ivr.versions"]()
+    chosen = _selection(hotline)
     try:
-        figures = report(current_app.extensions["ivr.store"].sql, hotline.script, since)
+        sql = current_app.extensions["ivr.store"].sql
+        figures = report(sql, hotline.script, chosen)
         versions = list(reversed(_published().listing()))[:RECENT_VERSIONS]
+        lines = sorted(set(hotline.lines.lines) | set(lines_called(sql)))
     except BackendUnavailable:
         return render_template("operator_down.html"), 503
-    response = Response(render_template("operator.html", report=figures, days=days, versions=versions))
+    response = Response(render_template(
+        "operator.html", report=figures, days=_days(), versions=versions, chosen=chosen, lines=lines,
+        titles=titles(hotline.script), chart=_chart_data(figures), columns=charts.columns, bars=charts.bars))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+CSV_COLUMNS = ("call_sid", "started", "line", "simulated", "outcome", "duration", "identified", "transferred",
+               "last_node", "last_node_title")
+
+
+@bp.get("/calls.csv")
+def export():
+    """The calls of the page's selection, one per row, for a spreadsheet (times in UTC)."""
+    hotline = current_app.extensions["ivr.versions"]()
+    named = titles(hotline.script)
+    try:
+        rows = call_rows(current_app.extensions["ivr.store"].sql, _selection(hotline))
+    except BackendUnavailable:
+        return render_template("operator_down.html"), 503
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([row["call_sid"], _iso(row["started"]), row["line"] or "", int(row["simulated"]),
+                         row["outcome"] or "", "" if row["duration"] is None else row["duration"],
+                         int(row["identified"]), _iso(row["transferred"]), row["node"] or "",
+                         named.get(row["node"], row["node"] or "")])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=calls.csv"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _iso(moment: dt.datetime | None) -> str:
+    return "" if moment is None else moment.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
 
 
 # Published versions: the list, each one's changes against the one before, and a rollback. The rollback is a form post,

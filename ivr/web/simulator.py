@@ -7,6 +7,7 @@ session cookie carrying a per-page token that every request repeats in a header,
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -35,6 +36,7 @@ from ivr.content.version import HotlineError
 from ivr.core.idnumber import mask
 from ivr.storage.store import BackendUnavailable
 from ivr.telephony.flow import PHONE, BadRequest, call_sid
+from ivr.web.call_records import SIMULATOR_PREFIX
 from ivr.web.protection import simulator_enabled
 from ivr.telephony.sequence import engine_state
 
@@ -173,7 +175,49 @@ def masked_state(state: dict | None) -> dict | None:
 
 def answer(sid: str, twiml: str) -> Response:
     state = masked_state(current_app.extensions["ivr.store"].load_call(sid))
-    return jsonify(call_sid=sid, twiml=twiml, node=state["node"] if state else None, state=state)
+    node = state["node"] if state else None
+    return jsonify(call_sid=sid, twiml=twiml, node=node, state=state, **node_words(node, state))
+
+
+def node_words(node: str | None, state: dict | None) -> dict:
+    """The node's title in the operators' words and its English gloss, from the version the call runs on."""
+    version = state.get("version") if state else None
+    script = current_app.extensions["ivr.versions"](version if isinstance(version, str) else None).script
+    found = script.nodes.get(node) if node else None
+    return {"title": getattr(found, "title", None), "gloss": getattr(found, "en", None)}
+
+
+# The call's own clock: the tester may set the date and time a call happens at (to try agent hours at night). The
+# difference from the real time is kept in this browser's signed session, by CallSid, and given to the engine of that
+# call's steps only; Twilio's webhooks never read it.
+CLOCKS = "simulator_clocks"
+# The furthest a call's clock may be set from today, either way.
+CLOCK_RANGE = dt.timedelta(days=3660)
+
+
+def chosen_offset(raw: str, hotline) -> float | None:
+    """Seconds from now to the local date and time typed in the page (YYYY-MM-DDTHH:MM), None when left empty."""
+    if not raw:
+        return None
+    try:
+        chosen = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest("At is not a date and time (YYYY-MM-DDTHH:MM)") from None
+    if chosen.tzinfo is None:
+        # Typed as the lines' local time, as the agent hours in data/lines.yaml are written.
+        chosen = chosen.replace(tzinfo=hotline.lines.timezone)
+    offset = chosen - current_app.config["CLOCK"]()
+    if abs(offset) > CLOCK_RANGE:
+        raise BadRequest("At is too far from today")
+    return offset.total_seconds()
+
+
+def call_time(sid: str) -> dt.datetime | None:
+    """The time this call's engine reads: the real time moved by the offset chosen for it, None when none was."""
+    offset = session.get(CLOCKS, {}).get(sid)
+    if not isinstance(offset, (int, float)):
+        return None
+    return current_app.config["CLOCK"]() + dt.timedelta(seconds=offset)
 
 
 @bp.post("/call")
@@ -182,7 +226,7 @@ def start():
     to, caller = request.form.get("To", ""), request.form.get("From", "")
     if not (PHONE.match(to) and PHONE.match(caller)):
         raise BadRequest("To or From is not a phone number")
-    sid = "SIM" + secrets.token_hex(16)
+    sid = SIMULATOR_PREFIX + secrets.token_hex(16)
     session["simulator_calls"] = [sid] + list(session.get("simulator_calls", []))[: KEEP_CALLS - 1]
     form = MultiDict({
         "CallSid": sid,
@@ -200,7 +244,12 @@ def start():
     except HotlineError as exc:
         # A call the operator meant for a preview never runs on another version instead.
         return jsonify(error="the previewed version cannot be called", problems=_problems(exc)), 409
-    return answer(sid, current_app.extensions["ivr.flow"].incoming(form, step_url, hotline))
+    offset = chosen_offset(request.form.get("At", "").strip(), hotline or current_app.extensions["ivr.versions"]())
+    clocks = {kept: seconds for kept, seconds in session.get(CLOCKS, {}).items() if kept in session["simulator_calls"]}
+    if offset is not None:
+        clocks[sid] = offset
+    session[CLOCKS] = clocks
+    return answer(sid, current_app.extensions["ivr.flow"].incoming(form, step_url, hotline, now=call_time(sid)))
 
 
 # Preview: this browser session's calls may run on the draft (the files on disk) or on any published version instead of
@@ -268,14 +317,22 @@ def version():
 def step():
     sid = owned_call()
     flow = current_app.extensions["ivr.flow"]
-    return answer(sid, flow.step(request.form, request.args.get("seq"), request.args.get("event"), step_url))
+    return answer(sid, flow.step(request.form, request.args.get("seq"), request.args.get("event"), step_url,
+                                 now=call_time(sid)))
 
 
 @bp.post("/status")
 def status():
-    """The page's status callback when a call ends, as Twilio's /voice/status: the call's state is forgotten."""
+    """The page's status callback when a call ends, as Twilio's /voice/status: the call's state is forgotten and its
+    outcome recorded (the call records time it, as the page has no carrier to)."""
     owned_call()
-    current_app.extensions["ivr.flow"].ended(request.form)
+    flow = current_app.extensions["ivr.flow"]
+    flow.ended(request.form)
+    form = MultiDict({"CallSid": request.form.get("CallSid", ""), "CallStatus": request.form.get("CallStatus", "")})
+    try:
+        current_app.extensions["ivr.calllog"].finished(form, flow.clock())
+    except BackendUnavailable as exc:
+        log.warning("simulator call status not recorded: %s", exc)
     return Response(status=204)
 
 

@@ -106,12 +106,12 @@ def test_counts_funnel_and_time_to_answer(client, day_of_calls):
     assert "占来电 25.0%" in html
     assert figure(html, "duration") == "30 秒"
     # Columns: node, type, visits, caller hung up, share, ended by the hotline.
-    assert cells(html, "funnel", "main") == ["main", "菜单", "4", "0", "0%", "1"]
-    assert cells(html, "funnel", "ask_id") == ["ask_id", "按键输入", "1", "0", "0%", "0"]
-    assert cells(html, "funnel", "balance") == ["balance", "查询结果", "1", "1", "100%", "0"]
-    assert cells(html, "funnel", "rebate_where") == ["rebate_where", "菜单", "1", "1", "100%", "0"]
+    assert cells(html, "funnel", "main") == ["主菜单", "菜单", "4", "0", "0%", "1"]
+    assert cells(html, "funnel", "ask_id") == ["输入身份证号", "按键输入", "1", "0", "0%", "0"]
+    assert cells(html, "funnel", "balance") == ["账户余额", "查询结果", "1", "1", "100%", "0"]
+    assert cells(html, "funnel", "rebate_where") == ["选择地区", "菜单", "1", "1", "100%", "0"]
     assert cells(html, "funnel", "payments")[2:4] == ["0", "0"]
-    assert cells(html, "answers", "balance") == ["balance", "1", "35 秒", "35 秒", "35 秒"]
+    assert cells(html, "answers", "balance") == ["账户余额", "1", "35 秒", "35 秒", "35 秒"]
     assert 'data-node="payments"' not in re.search(r'<table id="answers">(.*?)</table>', html, re.S).group(1)
 
 

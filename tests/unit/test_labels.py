@@ -116,17 +116,17 @@ def test_a_prompt_written_by_hand_is_kept_and_the_labels_are_only_words(project)
 
 CASES = [
     # (file, old, new, (file, line, column, code)): what an operator can get wrong with labels.
-    ("menus.yaml", LAST, LAST + '      "5": goodbye\n', ("menus.yaml", 21, 7, "option_without_label")),
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: ""}\n', ("menus.yaml", 20, 32, "label_empty")),
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: "。"}\n', ("menus.yaml", 20, 32, "label_empty")),
+    ("menus.yaml", LAST, LAST + '      "5": goodbye\n', ("menus.yaml", 23, 7, "option_without_label")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: ""}\n', ("menus.yaml", 22, 32, "label_empty")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: "。"}\n', ("menus.yaml", 22, 32, "label_empty")),
     ("menus.yaml", '    greeting: "医保热线，您好。"\n', '    greeting: "医保热线，您好。"\n    short: "余额按1。"\n',
-     ("menus.yaml", 15, 5, "short_without_prompt")),
-    ("menus.yaml", '    prompt: "人工坐席正忙。再试一次按0，主菜单按9。"\n', "", ("menus.yaml", 142, 3, "menu_without_prompt")),
+     ("menus.yaml", 17, 5, "short_without_prompt")),
+    ("menus.yaml", '    prompt: "人工坐席正忙。再试一次按0，主菜单按9。"\n', "", ("menus.yaml", 164, 3, "menu_without_prompt")),
     ("settings.yaml", "  menu_labels:\n", "  menu_labelz:\n", ("settings.yaml", 65, 3, "unknown_field")),
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: "{region}标准"}\n', ("menus.yaml", 20, 32, "unknown_placeholder")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: "{region}标准"}\n', ("menus.yaml", 22, 32, "unknown_placeholder")),
     # A label is what callers say for its key: the same words for another key, or for the agent, are not understood.
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: 人工}\n', ("menus.yaml", 20, 32, "phrase_twice")),
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: 查余额}\n', ("menus.yaml", 20, 32, "phrase_twice")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: 人工}\n', ("menus.yaml", 22, 32, "phrase_twice")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: 查余额}\n', ("menus.yaml", 22, 32, "phrase_twice")),
     ("settings.yaml", "    short: [main, agent, repeat]", "    short: [main, agent, main]", ("settings.yaml", 70, 26, "role_twice")),
     ("settings.yaml", '    option: "{label}按{key}"', '    option: "{label}按"', ("settings.yaml", 66, 13, "placeholder_not_said")),
 ]
@@ -146,7 +146,7 @@ def test_without_the_settings_to_build_with_a_menu_without_prompt_is_an_error_at
     end = text.index("  global_labels:", start)
     path.write_text(text[:start] + text[text.index("\n", end) + 1:], encoding="utf-8")
     errors = [problem[:4] for problem in found(project) if not problem[4]]
-    assert errors == [("menus.yaml", 12, 3, "menu_labels_missing"), ("menus.yaml", 124, 3, "menu_labels_missing")]
+    assert errors == [("menus.yaml", 12, 3, "menu_labels_missing"), ("menus.yaml", 142, 3, "menu_labels_missing")]
 
 
 def test_key_words_that_are_not_words_are_an_error_of_the_reading_lexicon_not_a_crash(project):
@@ -160,5 +160,5 @@ def test_the_cli_names_the_option_without_a_label_and_how_to_write_one(project):
     result = CliRunner().invoke(main, ["check", str(project)])
     assert result.exit_code == 1
     chinese, english = result.output.splitlines()[:2]
-    assert chinese.startswith(f"{project / 'prompts' / 'menus.yaml'}:21:7: error/错误: ")
+    assert chinese.startswith(f"{project / 'prompts' / 'menus.yaml'}:23:7: error/错误: ")
     assert "nodes.main.options.5" in english and "{go: goodbye, label:" in english and "label" in chinese

@@ -12,6 +12,8 @@
   const FAST_MS_PER_CHAR = 10;
   // The fast switch shortens every Gather timeout to this share of its length.
   const FAST_TIMEOUT_SHARE = 0.25;
+  // A screen reader hears the countdown at most this often; the bar and the figure move every tenth of a second.
+  const SPOKEN_EVERY_MS = 5000;
 
   const prefs = {
     lang: localStorage.getItem("simulator.lang") === "en" ? "en" : "zh",
@@ -28,6 +30,8 @@
 
   function applyLanguage() {
     document.documentElement.lang = prefs.lang === "zh" ? "zh-CN" : "en";
+    // The English glosses of the prompts show with the English interface only.
+    document.body.dataset.lang = prefs.lang;
     for (const element of document.querySelectorAll("[data-text]")) {
       element.textContent = t(element.dataset.text);
     }
@@ -67,9 +71,15 @@
     const started = performance.now();
     const total = seconds * 1000;
     $("countdown").hidden = false;
+    let spokenAt = -Infinity;
     const tick = () => {
-      const left = Math.max(0, total - (performance.now() - started));
+      const now = performance.now();
+      const left = Math.max(0, total - (now - started));
       label($("countdown-text"), "countdown", { seconds: (left / 1000).toFixed(1) });
+      if (now - spokenAt >= SPOKEN_EVERY_MS && left > 0) {
+        spokenAt = now;
+        label($("countdown-spoken"), "countdown_spoken", { seconds: Math.ceil(left / 1000) });
+      }
       $("countdown-fill").style.width = `${(100 * left) / total}%`;
       if (left <= 0) {
         stopCountdown();
@@ -84,6 +94,7 @@
     clearInterval(countdown.timer);
     countdown.timer = null;
     $("countdown").hidden = true;
+    $("countdown-spoken").textContent = "";
   }
 
   // Speech: the browser's synthesis in a Mandarin voice when it has one, else a silent wait of the same length.
@@ -176,7 +187,7 @@
     for (const hint of $("transcript").querySelectorAll(".hint")) hint.remove();
   }
 
-  function addLine(kind, text, node) {
+  function addLine(kind, text, node, title = null) {
     clearHint();
     const item = document.createElement("li");
     item.className = `line ${kind}`;
@@ -184,7 +195,15 @@
       const tag = document.createElement("span");
       tag.className = "tag";
       tag.textContent = node;
-      item.append(tag);
+      if (title) {
+        // The node's name in the operators' words (its `title` in prompts/), beside its id.
+        const named = document.createElement("span");
+        named.className = "node-title";
+        named.textContent = ` · ${title}`;
+        item.append(tag, named);
+      } else {
+        item.append(tag);
+      }
     }
     const body = document.createElement("span");
     body.className = "text";
@@ -243,9 +262,15 @@
     label(what, request.event, request.values);
     const code = document.createElement("code");
     code.textContent = `POST ${request.url}`;
-    summary.append(what, " ", code, ` → ${data.node ?? "?"}`);
+    // One number per step, written here: a list's own numbers would also count each <summary>, a list item itself.
+    const number = document.createElement("span");
+    number.className = "step-number";
+    number.textContent = `${$("steps").children.length + 1}.`;
+    summary.append(number, " ", what, " ", code, ` → ${data.node ?? "?"}`);
     const twiml = document.createElement("pre");
     twiml.className = "twiml";
+    // Long TwiML scrolls sideways: reachable by keyboard too.
+    twiml.tabIndex = 0;
     twiml.textContent = prettyXml(data.twiml);
     details.append(summary, twiml);
     item.append(details);
@@ -290,8 +315,8 @@
     return data;
   }
 
-  async function sayLine(text, node, signal, interruptible) {
-    const item = addLine("hotline", text, node);
+  async function sayLine(text, node, signal, interruptible, title = null) {
+    const item = addLine("hotline", text, node, title);
     item.classList.add("speaking");
     setStatus("speaking");
     await speak(text, signal);
@@ -301,8 +326,9 @@
 
   // A Gather as Twilio runs it: nested Says are interruptible, the timeout runs after them and between keys,
   // finishOnKey ends the input (alone it counts as no input), numDigits ends it when reached.
-  function gather(verb, node, callSignal) {
-    const timeout = Number(verb.getAttribute("timeout") ?? 5) * (prefs.fast ? FAST_TIMEOUT_SHARE : 1);
+  function gather(verb, node, callSignal, title = null) {
+    const asked = Number(verb.getAttribute("timeout") ?? 5);
+    const timeout = asked * (prefs.fast ? FAST_TIMEOUT_SHARE : 1);
     const finishOnKey = verb.hasAttribute("finishOnKey") ? verb.getAttribute("finishOnKey") : "#";
     const numDigits = verb.hasAttribute("numDigits") ? Number(verb.getAttribute("numDigits")) : Infinity;
     const current = call;
@@ -310,6 +336,8 @@
     let digits = "";
     let bubble = null;
     let timed = false;
+    // The keys shown by the keypad are this Gather's: the first key clears the last entry's.
+    let fresh = true;
     let settle;
     const result = new Promise((resolve) => { settle = resolve; });
     let done = false;
@@ -330,12 +358,19 @@
     const arm = () => {
       timed = true;
       setStatus("listening");
-      startCountdown(timeout, () => finish(digits ? { Digits: digits, FinishedOnKey: "" } : null));
+      startCountdown(timeout, () => {
+        // Twilio goes on without input; the transcript says so, as a caller would notice the silence.
+        if (!digits) addNote("timed_out", { seconds: asked });
+        finish(digits ? { Digits: digits, FinishedOnKey: "" } : null);
+      });
     };
     current.listen = (key) => {
       prompt.abort();
       bubble = bubble || addLine("caller", "", t("you"));
       bubble.querySelector(".text").textContent += key;
+      if (fresh) $("entered").textContent = "";
+      fresh = false;
+      $("entered").textContent += key;
       if (finishOnKey && key === finishOnKey) {
         finish(digits ? { Digits: digits, FinishedOnKey: key } : null);
       } else {
@@ -352,7 +387,7 @@
     (async () => {
       for (const say of verb.getElementsByTagName("Say")) {
         if (prompt.signal.aborted) break;
-        await sayLine(say.textContent, node, prompt.signal, true);
+        await sayLine(say.textContent, node, prompt.signal, true, title);
       }
       if (!done && !timed) arm();
     })();
@@ -379,19 +414,33 @@
   }
 
   // Plays one document; returns the next request to make, or null when the call is over.
+  function addGloss(text) {
+    const item = addLine("gloss", text);
+    item.lang = "en";
+    return item;
+  }
+
+  // A re-prompt is told apart by the state: the wrong-key or time-out count of the same node went up.
+  function noteReprompt(before, after) {
+    if (!before || !after || before.node !== after.node) return;
+    if ((after.nomatch ?? 0) > (before.nomatch ?? 0)) addNote("reprompt_nomatch");
+    else if ((after.noinput ?? 0) > (before.noinput ?? 0)) addNote("reprompt_noinput");
+  }
+
   async function play(data, signal) {
     const doc = new DOMParser().parseFromString(data.twiml, "application/xml");
+    if (data.gloss) addGloss(data.gloss);
     for (const verb of doc.documentElement.children) {
       if (signal.aborted) return null;
       switch (verb.tagName) {
         case "Say":
-          await sayLine(verb.textContent, data.node, signal, false);
+          await sayLine(verb.textContent, data.node, signal, false, data.title);
           break;
         case "Pause":
           await sleep(Number(verb.getAttribute("length") ?? 1) * 1000, signal);
           break;
         case "Gather": {
-          const input = await gather(verb, data.node, signal);
+          const input = await gather(verb, data.node, signal, data.title);
           if (input) {
             const url = verb.getAttribute("action") || data.url;
             // The words themselves stay in the transcript: the steps list names only what kind of input it was.
@@ -430,8 +479,10 @@
         const next = await play(data, signal);
         if (!next || signal.aborted) break;
         const url = new URL(next.url, location.href);
+        const before = data.state;
         data = await post(url.href, { ...callParams(), ...next.params }, next);
         data.url = url.href;
+        noteReprompt(before, data.state);
       }
     } catch (error) {
       if (!signal.aborted) {
@@ -452,9 +503,14 @@
     setStatus("connecting");
     const to = $("to").value;
     const from = $("from").value.trim();
+    const at = $("at").value;
     call = { sid: null, to, from, controller: new AbortController(), listen: null };
+    $("entered").textContent = "";
+    // On a small screen the keypad comes into view as the call starts.
+    $("keypad").scrollIntoView({ block: "nearest" });
+    if (at) addNote("call_time_note", { at: at.replace("T", " ") });
     try {
-      const data = await post(CONFIG.callUrl, { To: to, From: from }, { event: "event_start", values: {} });
+      const data = await post(CONFIG.callUrl, { To: to, From: from, At: at }, { event: "event_start", values: {} });
       call.sid = data.call_sid;
       data.url = new URL(CONFIG.callUrl, location.href).href;
       await run(data);

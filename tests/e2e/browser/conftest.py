@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -45,10 +46,9 @@ def wait_until_answering(url: str, server: subprocess.Popen) -> None:
     raise RuntimeError(f"the server did not answer {url} within {SERVER_START_SECONDS} s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`ivr serve` on a free port with a fresh SQLite database; yields its base URL."""
-    folder: Path = tmp_path_factory.mktemp("server")
+@contextlib.contextmanager
+def serving(folder: Path, **settings: str):
+    """`ivr serve` on a free port with a fresh SQLite database in `folder`; yields its base URL."""
     port = free_port()
     env = dict(
         os.environ,
@@ -56,6 +56,7 @@ def server(tmp_path_factory):
         TWILIO_AUTH_TOKEN="browser-test-token",
         IVR_SIMULATOR="1",
         IVR_SIMULATOR_PASSWORD="",
+        **settings,
     )
     log = open(folder / "server.log", "wb")
     process = subprocess.Popen(
@@ -74,6 +75,40 @@ def server(tmp_path_factory):
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`ivr serve` on a free port with a fresh SQLite database; yields its base URL."""
+    with serving(tmp_path_factory.mktemp("server")) as base:
+        yield base
+
+
+OPERATOR_PASSWORD = "operator-dashboard-test"
+
+
+@pytest.fixture(scope="module")
+def operator_server(tmp_path_factory):
+    """`ivr serve` with the operator page on (IVR_OPERATOR_PASSWORD); yields its base URL."""
+    with serving(tmp_path_factory.mktemp("operator"), IVR_OPERATOR_PASSWORD=OPERATOR_PASSWORD) as base:
+        yield base
+
+
+# axe-core, installed from the npm registry by `npm ci --prefix tests/e2e/browser` (.ci/run does it).
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now (WCAG 2 A and AA rules and best practice)."""
+    if not AXE.exists():
+        absent(f"axe-core at {AXE} (npm ci --prefix tests/e2e/browser)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": found["id"], "impact": found["impact"], "help": found["help"],
+         "nodes": [node["target"] for node in found["nodes"]][:5]}
+        for found in result["violations"] if found["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.fixture(scope="module")
