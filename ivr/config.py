@@ -39,6 +39,8 @@ SETTINGS = (
     Setting("IVR_REDIS_PREFIX", "ivr:", "Prefix of every Redis key the hotline writes, so that several hotlines can share one Redis."),
     Setting("IVR_OPERATOR_PASSWORD", "", "Password of the operator page /operator (HTTP Basic, any user name); empty switches the page off."),
     Setting("TWILIO_ACCOUNT_SID", "", "Account SID (AC...) used with TWILIO_AUTH_TOKEN by `ivr twilio connect` and `ivr twilio status`."),
+    Setting("TWILIO_API_URL", "", "Base URL of Twilio's REST API for text messages; empty means Twilio's own (https://api.twilio.com). "
+                                  "Tests point it at a local server that answers as the Messages API does."),
     Setting("IVR_LOG_FORMAT", "text", "Log lines as plain `text` for a terminal or one `json` object per line for a log collector."),
     Setting("IVR_LOG_LEVEL", "INFO", "Lowest level of log lines written: DEBUG, INFO, WARNING or ERROR."),
     Setting("PROMETHEUS_MULTIPROC_DIR", "", "Folder where the worker processes of one server pool their /metrics; the gunicorn config sets one."),

@@ -81,7 +81,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ivr.store"] = store
     app.extensions["ivr.flow"] = CallFlow(app.extensions["ivr.versions"], store, lambda: app.config["CLOCK"]())
 
-    from ivr.web import call_records, health, menumap, operator, simulator, webhooks
+    from ivr.web import (
+        call_records,
+        health,
+        menumap,
+        operator,
+        simulator,
+        texts,
+        webhooks,
+    )
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(menumap.bp)
@@ -89,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(operator.bp)
     simulator.init_app(app)
     call_records.init_app(app)
+    texts.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
     protection.init_app(app)

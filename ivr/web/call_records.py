@@ -46,6 +46,8 @@ PURGE_CALLS = delete(calls).where(calls.c.started < bindparam("before"))
 PURGE_STEPS = delete(call_steps).where(call_steps.c.at < bindparam("before"))
 # Call records are purged at most this often by one process while it serves calls.
 PURGE_EVERY = dt.timedelta(days=1)
+RATE_CALL = update(calls).where(calls.c.call_sid == bindparam("sid")).values(rating=bindparam("rating"),
+                                                                            rated=bindparam("at"))
 FINISH_CALL = update(calls).where(calls.c.call_sid == bindparam("sid")).values(
     finished=bindparam("at"), outcome=bindparam("how"), duration=bindparam("seconds"))
 
@@ -102,6 +104,8 @@ class CallLog:
             conn.execute(ADD_STEP, {
                 "call_sid": step.call_sid, "at": at, "kind": step.kind[:16], "node": step.node[:64], "ended": step.ended,
             })
+            if step.rating is not None:
+                conn.execute(RATE_CALL, {"sid": step.call_sid, "rating": step.rating[:16], "at": at})
 
     @guarded
     def finished(self, form: MultiDict, now: dt.datetime) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from ivr.content.publishing import Published, diff
+from ivr.storage.feedback import feedback
 from ivr.storage.statistics import report
 from ivr.storage.store import BackendUnavailable
 from ivr.web.protection import require_operator
@@ -35,10 +36,12 @@ def page():
     hotline = current_app.extensions["ivr.versions"]()
     try:
         figures = report(current_app.extensions["ivr.store"].sql, hotline.script, since)
+        given = feedback(current_app.extensions["ivr.store"].sql, since)
         versions = list(reversed(_published().listing()))[:RECENT_VERSIONS]
     except BackendUnavailable:
         return render_template("operator_down.html"), 503
-    response = Response(render_template("operator.html", report=figures, days=days, versions=versions))
+    response = Response(render_template("operator.html", report=figures, feedback=given, days=days,
+                                        versions=versions))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -173,7 +173,10 @@ def masked_state(state: dict | None) -> dict | None:
 
 def answer(sid: str, twiml: str) -> Response:
     state = masked_state(current_app.extensions["ivr.store"].load_call(sid))
-    return jsonify(call_sid=sid, twiml=twiml, node=state["node"] if state else None, state=state)
+    # The texts the call asked for, as they would be sent: the mobile masked, never sent from the simulator.
+    texts = [{"to": text.to, "body": text.body, "status": text.status}
+             for text in current_app.extensions["ivr.outbox"].of_call(sid)]
+    return jsonify(call_sid=sid, twiml=twiml, node=state["node"] if state else None, state=state, texts=texts)
 
 
 @bp.post("/call")
@@ -268,7 +271,8 @@ def version():
 def step():
     sid = owned_call()
     flow = current_app.extensions["ivr.flow"]
-    return answer(sid, flow.step(request.form, request.args.get("seq"), request.args.get("event"), step_url))
+    return answer(sid, flow.step(request.form, request.args.get("seq"), request.args.get("event"), step_url,
+                                 simulated=True))
 
 
 @bp.post("/status")

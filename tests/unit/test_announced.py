@@ -33,7 +33,7 @@ CASES = [
     ('    short: "余额按1，缴费记录按2，返钱标准按3，人工按0，重听按星号。"', '    short: "余额按1，缴费记录按2，人工按0，重听按星号。"',
      [("menus.yaml", 20, 7, "option_not_said")]),
     ('    prompt: "重新输入按1，主菜单按9，人工按0。"', '    prompt: "重新输入按1，主菜单按9，人工按0，结束按井号。"',
-     [("menus.yaml", 126, 13, "key_not_in_menu")]),
+     [("menus.yaml", 134, 13, "key_not_in_menu")]),
     ('    greeting: "医保热线，您好。"', '    greeting: "医保热线，您好。挂失请按5。"', [("menus.yaml", 14, 15, "key_not_in_menu")]),
     # A new option told in neither the prompt nor the short prompt is an error for each, at the option.
     ('      "3": rebate\n    noinput', '      "3": rebate\n      "5": agent_busy\n    noinput',
