@@ -66,3 +66,43 @@ def test_the_next_opening_is_the_first_start_after_now(now, opening):
 
 def test_agents_around_the_clock_have_no_next_opening():
     assert Line("s", ("+1",), "shanghai", "+2", None).next_opening(dt.datetime(2026, 11, 23, tzinfo=TZ)) is None
+
+
+def test_the_text_key_may_mean_nothing_else_anywhere(project):
+    edit(project, '''      "1": {go: rebate, set: {region: line}}''', '''      "8": {go: rebate, set: {region: line}}''')
+    edit(project, "的标准按1，", "的标准按8，")
+    found = errors(project)
+    assert [code for code, _ in found] == ["reserved_key_elsewhere"]
+    assert "send_text" in found[0][1]
+
+
+def test_a_text_outside_an_answer_and_a_rating_outside_the_rating_menu_are_refused(project):
+    edit(project, '''    options:
+      "1": back
+    say:
+      "1": [重新输入, 再输一次, 重输]''', '''    options:
+      "1": back
+      "5": satisfied
+      "7": send_text
+    say:
+      "1": [重新输入, 再输一次, 重输]''')
+    edit(project, '''    prompt: "重新输入按1，主菜单按9，人工按0。"''', '''    prompt: "重新输入按1，满意按5，短信按7，主菜单按9，人工按0。"''')
+    codes = sorted(code for code, _ in errors(project))
+    # 5 and 7 are also not the keys satisfied and send_text have elsewhere.
+    assert codes == ["action_key_differs", "action_key_differs", "rating_here", "text_action_here"]
+
+
+def test_the_rating_menu_must_offer_every_rating(project):
+    edit(project, '''      "3": dissatisfied
+''', "")
+    edit(project, "基本满意按2，不满意按3。", "基本满意按2。")
+    found = errors(project)
+    assert [code for code, _ in found] == ["rating_option_missing"] and "dissatisfied" in found[0][1]
+
+
+def test_the_rating_setting_must_name_a_menu(project):
+    settings = project / "prompts" / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("  rating: rating\n", "  rating: balance\n"),
+                        encoding="utf-8")
+    codes = [code for code, _ in errors(project)]
+    assert "rating_not_menu" in codes

@@ -105,3 +105,23 @@ def test_the_writer_writes_figures_with_digits():
     assert writer.percent("2.80") == SCRIPT.reader.lexicon["written"]["percent"].format(number="2.8")
     assert writer.percent("7") == SCRIPT.reader.lexicon["written"]["percent"].format(number="7")
     assert writer.count(12) == "12" and writer.digits("0065") == "0065"
+
+
+def test_without_a_rating_menu_the_agent_leg_ends_with_thanks(tmp_path):
+    import shutil
+
+    from ivr.content.version import load_hotline
+    from ivr.core.engine import Engine
+    from tests.unit.test_engine import MemoryBackend
+    from tests.unit.test_engine_paths import BEIJING_LINE, ROOT
+
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts", ignore=shutil.ignore_patterns("scenarios"))
+    settings = tmp_path / "prompts" / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("  rating: rating\n", ""), encoding="utf-8")
+    menus = tmp_path / "prompts" / "menus.yaml"
+    text = menus.read_text(encoding="utf-8")
+    menus.write_text(text[:text.index("\n  # Asked when the agent leg ends")] + "\n", encoding="utf-8")
+    engine = Engine(load_hotline(tmp_path / "prompts", ROOT / "data"), MemoryBackend())
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    reply = engine.agent_leg_ended(state, NOW)
+    assert reply.says == (MESSAGES.agent_after_call,) and reply.then == Hangup() and reply.rating is None
