@@ -54,7 +54,7 @@ def app(tmp_path, clock, fake):
     return hotline(tmp_path, clock, fake.url)
 
 
-def texted_balance(app, id_number=RETIREE, password=RETIREE_PASSWORD) -> Phone:
+def texted_balance(app, id_number=RETIREE, password=RETIREE_PASSWORD) -> Recorder:
     phone = Recorder(app.test_client(), TOKEN, to=LINE)
     phone.dial()
     phone.press("1")

@@ -5,7 +5,17 @@ from ivr.core.events import DialEnded
 from ivr.core.reading import Writer
 from ivr.core.replies import Hangup
 from ivr.core.script import RATINGS
-from tests.unit.test_engine_paths import KEYS, MENU, MESSAGES, NODES, NOW, SCRIPT, SETTINGS, Call, key_for
+from tests.unit.test_engine_paths import (
+    KEYS,
+    MENU,
+    MESSAGES,
+    NODES,
+    NOW,
+    SCRIPT,
+    SETTINGS,
+    Call,
+    key_for,
+)
 
 RATING = NODES[SETTINGS.rating]
 # A retiree in Beijing with a registered mobile ending 0065, and a retiree in Shanghai with none.
