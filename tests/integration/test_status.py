@@ -52,6 +52,9 @@ def test_a_call_is_recorded_step_by_step_then_with_its_outcome(app, caller, cloc
         "finished": utc(MONDAY_10AM + dt.timedelta(seconds=65)),
         "outcome": "completed",
         "duration": 71,
+        # The call never reached an agent, so it has no rating.
+        "rating": None,
+        "rated": None,
     }
 
 
