@@ -50,7 +50,7 @@ SETTINGS = (
     Setting("IVR_PASSWORD_KEY", "", "Secret key (at least 32 characters) under which callers' service passwords are hashed; empty means "
                                     "a random key kept in the instance folder. Servers on several machines must share one, and it "
                                     "must never change while the accounts' hashes were made with it."),
-    Setting("IVR_RETENTION_DAYS", "90", "Days call records (calls and their steps) are kept; older ones are deleted at start-up, daily while serving, and by `ivr purge`."),
+    Setting("IVR_RETENTION_DAYS", "90", "Days call records (calls, their steps and their text messages) are kept; older ones are deleted at start-up, daily while serving, and by `ivr purge`."),
     Setting("IVR_SECRET_KEY", "", "Key (at least 32 characters) that signs the pages' session cookies and form tokens; empty means "
                                   "one derived from the password key, which processes sharing the instance folder agree on."),
 )

@@ -210,3 +210,11 @@ def test_the_simulator_shows_the_text_it_would_send_and_sends_none(tmp_path, clo
     assert text["status"] == "simulated" and BALANCE in text["body"]
     assert text["to"].endswith(RETIREE_MOBILE[-4:]) and RETIREE_MOBILE[:-4] not in text["to"]
     assert fake.api.requests == []
+
+
+def test_texts_are_purged_with_the_call_records(app, fake, clock):
+    texted_balance(app)
+    assert len(outbox_rows(app)) == 1
+    clock.advance(days=91)
+    app.extensions["ivr.calllog"].purge(clock())
+    assert outbox_rows(app) == []
