@@ -341,6 +341,35 @@ def unlock(id_number: str) -> None:
     click.echo(f"unlocked {mask(result.number)}" if unlocked else f"{mask(result.number)} was not locked")
 
 
+@main.command("send-texts")
+@click.option("--once", is_flag=True, help="Send what is queued or stranded now, then stop.")
+def send_texts(once: bool) -> None:
+    """Send the text messages callers asked for, from the Redis queue the servers fill (REDIS_URL must be set)."""
+    import signal
+
+    from ivr.telephony.texting import work
+    from ivr.web.texts import messages_api
+
+    app = _app()
+    store = app.extensions["ivr.store"]
+    if store.redis is None:
+        click.echo("error: REDIS_URL is not set; without it each server sends its own texts", err=True)
+        sys.exit(2)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    passes = []
+
+    def stop() -> bool:
+        # --once: one sweep of stranded texts and one wait on the queue.
+        passes.append(True)
+        return bool(stopping) or (once and len(passes) > 2)
+
+    sent = work(store.redis, app.config["IVR_REDIS_PREFIX"], app.extensions["ivr.outbox"],
+                messages_api(app.config), app.config["CLOCK"], stop, wait=1 if once else 5)
+    store.close()
+    click.echo(f"sent {sent} text messages")
+
+
 @main.command()
 @click.option("--days", type=click.IntRange(min=1), default=None,
               help="Keep this many days of call records (default: IVR_RETENTION_DAYS).")

@@ -39,6 +39,8 @@ SETTINGS = (
     Setting("IVR_REDIS_PREFIX", "ivr:", "Prefix of every Redis key the hotline writes, so that several hotlines can share one Redis."),
     Setting("IVR_OPERATOR_PASSWORD", "", "Password of the operator page /operator (HTTP Basic, any user name); empty switches the page off."),
     Setting("TWILIO_ACCOUNT_SID", "", "Account SID (AC...) used with TWILIO_AUTH_TOKEN by `ivr twilio connect` and `ivr twilio status`."),
+    Setting("TWILIO_API_URL", "", "Base URL of Twilio's REST API for text messages; empty means Twilio's own (https://api.twilio.com). "
+                                  "Tests point it at a local server that answers as the Messages API does."),
     Setting("IVR_LOG_FORMAT", "text", "Log lines as plain `text` for a terminal or one `json` object per line for a log collector."),
     Setting("IVR_LOG_LEVEL", "INFO", "Lowest level of log lines written: DEBUG, INFO, WARNING or ERROR."),
     Setting("PROMETHEUS_MULTIPROC_DIR", "", "Folder where the worker processes of one server pool their /metrics; the gunicorn config sets one."),
@@ -48,7 +50,7 @@ SETTINGS = (
     Setting("IVR_PASSWORD_KEY", "", "Secret key (at least 32 characters) under which callers' service passwords are hashed; empty means "
                                     "a random key kept in the instance folder. Servers on several machines must share one, and it "
                                     "must never change while the accounts' hashes were made with it."),
-    Setting("IVR_RETENTION_DAYS", "90", "Days call records (calls and their steps) are kept; older ones are deleted at start-up, daily while serving, and by `ivr purge`."),
+    Setting("IVR_RETENTION_DAYS", "90", "Days call records (calls, their steps and their text messages) are kept; older ones are deleted at start-up, daily while serving, and by `ivr purge`."),
     Setting("IVR_SECRET_KEY", "", "Key (at least 32 characters) that signs the pages' session cookies and form tokens; empty means "
                                   "one derived from the password key, which processes sharing the instance folder agree on."),
 )

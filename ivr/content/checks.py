@@ -97,8 +97,9 @@ def _ways_back(model: ScriptModel, located: Located) -> list[SourceError]:
     main_key = model.settings.keys.main
     problems = []
     for name, node in model.nodes.items():
-        # The registered caller's question leads on whichever key is pressed, and is asked once a call.
-        if name in (model.settings.start, model.settings.confirm) or not menugraph.is_menu(node):
+        # The registered caller's question leads on whichever key is pressed, and is asked once a call; the call
+        # ends after the rating, so there is nothing to go back to.
+        if name in (model.settings.start, model.settings.confirm, model.settings.rating) or not menugraph.is_menu(node):
             continue
         said = "".join(getattr(node, field, None) or "" for field in ("greeting", "prompt", "short", "after"))
         targets = {getattr(t, "go", t) for t in node.options.values()}

@@ -44,6 +44,9 @@ def edges(model: ScriptModel) -> list[Edge]:
     if model.settings.agent_busy:
         # Any menu's 0 may find the agent busy; the map draws that once, from the start.
         found.append(Edge(model.settings.start, model.settings.agent_busy, "agent busy", "busy"))
+    if model.settings.rating:
+        # Any call that reached an agent is asked to rate the service when the agent leg ends.
+        found.append(Edge(model.settings.start, model.settings.rating, "agent ended", "busy"))
     return found
 
 

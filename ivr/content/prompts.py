@@ -8,15 +8,17 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from ivr.content.explain import explain, explain_all, suggest, where
+from ivr.content.followups import check_followups
 from ivr.content.labels import built, check_labels, label_of, locate_built
 from ivr.content.yamlsource import Located, Mark, SourceError, display_name, read
 from ivr.core import answers
-from ivr.core.reading import Reader
+from ivr.core.reading import Reader, Writer
 from ivr.core.script import (
     ACTIONS,
     CALLER_ACTIONS,
     INPUT_ERRORS,
     SECTIONS,
+    TEXT_ACTION,
     AnswerNode,
     Goto,
     InputNode,
@@ -57,6 +59,7 @@ def validate(folder: Path) -> tuple[ScriptModel | None, Located | None, list[Sou
     problems = []
     try:
         reader = Reader(model.reading)
+        Writer(model.reading)
     except ValueError as exc:
         reader = None
         problems.append(SourceError(located.mark(("reading",)), "reading_incomplete", detail=str(exc)))
@@ -122,8 +125,9 @@ def _check_references(model: ScriptModel, located: Located) -> list[SourceError]
     nodes = model.nodes
     problems = _missing(nodes, model.settings.start, ("settings", "start"), located)
     problems += _missing(nodes, model.settings.identify, ("settings", "identify"), located)
-    if model.settings.agent_busy is not None:
-        problems += _missing(nodes, model.settings.agent_busy, ("settings", "agent_busy"), located)
+    for setting in ("agent_busy", "rating"):
+        if getattr(model.settings, setting) is not None:
+            problems += _missing(nodes, getattr(model.settings, setting), ("settings", setting), located)
     problems += _converted_keys(located)
     global_keys = _global_keys(model, located, problems)
     for name, node in nodes.items():
@@ -136,7 +140,7 @@ def _check_references(model: ScriptModel, located: Located) -> list[SourceError]
         if isinstance(node, AnswerNode):
             problems += _check_answer(nodes, name, node, located)
         problems += _check_say(model, name, node, located)
-    return problems + _one_key_map(nodes, located) + _check_confirm(model, located)
+    return problems + _one_key_map(nodes, located) + _check_confirm(model, located) + check_followups(model, located)
 
 
 def _check_say(model: ScriptModel, name: str, node, located: Located) -> list[SourceError]:
@@ -200,7 +204,8 @@ def _actions_on_one_key(nodes: dict, located: Located) -> list[SourceError]:
 
 
 def _reserved_keys_kept(nodes: dict, located: Located) -> list[SourceError]:
-    reserved = {action for kind in answers.KINDS.values() for action in kind.reserved_actions}
+    # Paging, and the text message after an answer: each key of theirs means nothing else anywhere.
+    reserved = {action for kind in answers.KINDS.values() for action in kind.reserved_actions} | {TEXT_ACTION}
     owners: dict[str, tuple[str, str]] = {}
     for name, key, go in _options(nodes):
         if go in reserved:

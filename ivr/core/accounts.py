@@ -34,8 +34,8 @@ class Account:
     months_paid_before: int = 0
     locked: bool = False
     label: str = ""
-    # The mobile number registered on the account (E.164), as an accounts file gives it; the store keeps only its
-    # keyed hash, so an account read back from the database has None here.
+    # The mobile number registered on the account (E.164), where text messages go; the store keeps its keyed hash
+    # (to recognise a caller) and the number sealed (to text it), never the number in the clear.
     mobile: str | None = None
     # None when the account was read without them (ivr.store reads them only for the payment records answer).
     records: tuple[Record, ...] | None = field(default=())

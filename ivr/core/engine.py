@@ -18,9 +18,21 @@ from ivr.core.idnumber import check as check_id
 from ivr.core.idnumber import normalize as normalize_id
 from ivr.core.ports import Backend, Limit, Registered
 from ivr.core.regions import normalise_area_code
-from ivr.core.replies import Dial, Gather, Hangup, Reply
-from ivr.core.script import CALLER_ACTIONS, AnswerNode, Goto, InputNode, MenuNode, SayNode
+from ivr.core.replies import Dial, Gather, Hangup, Reply, Text
+from ivr.core.script import (
+    CALLER_ACTIONS,
+    RATINGS,
+    TEXT_ACTION,
+    AnswerNode,
+    Goto,
+    InputNode,
+    MenuNode,
+    SayNode,
+)
 from ivr.core.state import State
+
+# The rating is asked once and, after a silence or a wrong key, once more.
+RATING_TRIES = 2
 
 
 class Engine:
@@ -56,11 +68,19 @@ class Engine:
             return self._noinput(state, node, now)
         if isinstance(event, DialEnded):
             if event.answered:
-                return Reply((self.messages.agent_after_call,), Hangup(), state.node)
+                return self.agent_leg_ended(state, now)
             return self._agent_unanswered(state, now)
         if isinstance(node, InputNode):
             return self._input(state, node, event.digits, now)
         return self._choose(state, node, event.digits, now)
+
+    def agent_leg_ended(self, state: State, now: dt.datetime) -> Reply:
+        """The caller has talked with an agent and the agent's leg is over (a Dial completed, a queued call bridged and
+        ended): the caller is asked to rate the service, or thanked and the call ends where no rating menu is set."""
+        if self.settings.rating is None:
+            return Reply((self.messages.agent_after_call,), Hangup(), state.node)
+        state.return_to = state.pending = None
+        return self._enter(state, self.settings.rating, now, [])
 
     def garbled(self, state: State, now: dt.datetime) -> Reply:
         """Keys no keypad sends (letters, hundreds of digits): a wrong key, whatever the node."""
@@ -127,7 +147,11 @@ class Engine:
             return self._back_to_entry(state, now, says)
         if target in CALLER_ACTIONS:
             return self._caller_answered(state, target, now, says)
+        if target in RATINGS:
+            return Reply(tuple(says) + (self.messages.rating_thanks,), Hangup(), state.node, rating=target)
         node = self.script.nodes[state.node]
+        if target == TEXT_ACTION and isinstance(node, AnswerNode):
+            return self._send_text(state, node, now, says)
         if isinstance(node, AnswerNode) and target in answers.KINDS[node.answer].actions:
             return self._act(state, node, target, now, says)
         return self._enter(state, target, now, says)
@@ -146,7 +170,8 @@ class Engine:
         return self._enter(state, entry, now, says)
 
     def _main(self, state: State, now: dt.datetime, says: list[str]) -> Reply:
-        state.slots = {}
+        # The texts sent so far count for the whole call.
+        state.slots = {"texts": state.slots["texts"]} if "texts" in state.slots else {}
         state.return_to = None
         state.pending = None
         return self._enter(state, self.settings.start, now, says)
@@ -295,6 +320,31 @@ class Engine:
             return self._enter(state, self._who_asks(state), now, says)
         return self._enter(state, node.collect[ask.slot], now, says)
 
+    # Text messages: the facts of the answer just heard, to the mobile registered on the verified caller's account.
+
+    def _send_text(self, state: State, node: AnswerNode, now: dt.datetime, says: list[str]) -> Reply:
+        """Queue the answer's facts as a text (the outer layers send it); the caller hears that it is being sent."""
+        name = state.node
+        if state.verified is None:
+            # Only a verified caller's own registered mobile may receive a text; the answer comes back after.
+            return self._ask(state, name, node, Ask(IDENTITY), now, says + [self.messages.text_needs_identity])
+        # The facts as the answer says them, with figures written (script.written), on a copy of the slots.
+        call = replace(self._context(state, node, now), script=self.script.written, slots=dict(state.slots))
+        account = call.account
+        sent = state.slots.get("texts", 0)
+        if account is None or not account.mobile:
+            return self._menu_gather(says + [self.messages.text_no_mobile, self._fill(state, node.after)], name)
+        if sent >= self.settings.texts_per_call:
+            return self._menu_gather(says + [self.messages.text_limit, self._fill(state, node.after)], name)
+        outcome = answers.kind(node.answer).speak(call)
+        if isinstance(outcome, Ask):
+            return self._enter(state, name, now, says, full=True)
+        state.slots["texts"] = sent + 1
+        body = self.messages.text_body.format(facts="".join(outcome.sentences))
+        queued = self.messages.text_queued.format(tail=self.read.digits(account.mobile[-4:]))
+        reply = self._menu_gather(says + [queued, self._fill(state, node.after)], name)
+        return replace(reply, text=Text(body))
+
     # A caller from a registered mobile: asked once a call whether they are its insured person.
 
     def _who_asks(self, state: State) -> str:
@@ -382,9 +432,13 @@ class Engine:
 
     # Silence and wrong keys, escalating as VoiceXML's noinput and nomatch counters do.
 
+    def _limit(self, state: State, kind: str) -> int:
+        """Silences or wrong keys a node tolerates; the rating is asked once, with one retry."""
+        return RATING_TRIES if state.node == self.settings.rating else getattr(self.settings.limits, kind)
+
     def _noinput(self, state: State, node, now: dt.datetime) -> Reply:
         state.noinput += 1
-        if state.noinput >= self.settings.limits.noinput:
+        if state.noinput >= self._limit(state, "noinput"):
             return self._give_up(state, "noinput", now)
         sentences = node.noinput or self.messages.noinput
         said = self._fill(state, sentences[min(state.noinput, len(sentences)) - 1])
@@ -392,7 +446,7 @@ class Engine:
 
     def _nomatch(self, state: State, node, now: dt.datetime, specific: str | None = None) -> Reply:
         state.nomatch += 1
-        if state.nomatch >= self.settings.limits.nomatch:
+        if state.nomatch >= self._limit(state, "nomatch"):
             return self._give_up(state, "nomatch", now)
         if specific is not None:
             # Input errors already tell the caller what to key again.
@@ -413,6 +467,9 @@ class Engine:
         return self._main(state, now, says)
 
     def _give_up(self, state: State, kind: str, now: dt.datetime) -> Reply:
+        if state.node == self.settings.rating:
+            # No rating is no complaint: the caller who stays silent has finished, and is simply thanked.
+            return Reply((self.messages.goodbye,), Hangup(), state.node)
         says = [getattr(self.messages, f"too_many_{kind}")]
         if getattr(self.settings.after_limits, kind) == "agent":
             return self._agent(state, now, says, closed_then="goodbye")

@@ -197,3 +197,37 @@ class Reader:
     def key(self, key: str) -> str:
         """A phone key as a menu says it: * and # by the words of the lexicon's `keys`, a digit as written."""
         return self.key_words.get(key, key)
+
+
+class Writer(Reader):
+    """The same facts written for a text message: digits instead of words (1,234.56 yuan, 2025-5, 2.8%).
+
+    A text is read, not heard: figures are what a reader compares with a bank statement, and words for them would
+    only be longer. The units and the signs come from the lexicon's `written` section, like every other word.
+    """
+
+    def __init__(self, lexicon: dict) -> None:
+        super().__init__(lexicon)
+        written = lexicon.get("written")
+        if not isinstance(written, dict) or not {"amount", "percent"} <= set(written):
+            raise ValueError("reading lexicon needs written.amount and written.percent")  # pragma: no mutate
+        self.written = written
+        self.digit_words = list(_ASCII_DIGITS)
+
+    def integer(self, n: int) -> str:
+        return str(n)
+
+    def count(self, n: int) -> str:
+        return str(n)
+
+    def amount(self, value: Decimal | int | str, alone: bool = False) -> str:
+        money = _to_decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
+        return self.written["amount"].format(amount=f"{money:,.2f}")
+
+    def decimal(self, value: Decimal | int | str) -> str:
+        number = _to_decimal(value)
+        text = format(number, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    def percent(self, value: Decimal | int | str) -> str:
+        return self.written["percent"].format(number=self.decimal(value))

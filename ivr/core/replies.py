@@ -25,6 +25,13 @@ class Hangup:
 
 
 @dataclass(frozen=True)
+class Text:
+    """A text message for the verified caller's registered mobile: the facts of the answer just heard, written."""
+
+    body: str
+
+
+@dataclass(frozen=True)
 class Reply:
     says: tuple[str, ...]
     then: Gather | Dial | Hangup
@@ -34,3 +41,7 @@ class Reply:
     answer: tuple[int, int] | None = None
     # Says something personal that holds no verified caller (an ID number read back): never kept for replays.
     personal: bool = False
+    # A text message the caller asked for; the outer layers queue it with the step and send it in the background.
+    text: Text | None = None
+    # The caller's rating of the agent's service (one of ivr.core.script.RATINGS), stored with the call.
+    rating: str | None = None

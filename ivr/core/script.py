@@ -5,19 +5,25 @@ Reading them from prompts/*.yaml, with file:line errors, is ivr.content.prompts'
 from __future__ import annotations
 
 from collections.abc import Set
-from functools import cache
+from functools import cache, cached_property
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from ivr.core import answers as answer_kinds
-from ivr.core.reading import Reader
+from ivr.core.reading import Reader, Writer
 from ivr.core.templates import Model, Said, Template
 
 # Targets a menu option may name besides a node, whatever the node; answer kinds add their own (payments' paging).
 # `back` returns from an entry prompt's help menu to the entry the caller left (ID number, password...).
 GLOBAL_ACTIONS = ("repeat", "main", "agent", "goodbye", "back")
+# After an answer: send its facts as a text message to the verified caller's registered mobile. Its key means nothing
+# else in any node (`ivr check`), so that it is the same key after every answer.
+TEXT_ACTION = "send_text"
+# The ratings a caller gives the agent's service in the menu settings.rating names, best first; each is an option
+# target of that menu alone, and the value stored with the call.
+RATINGS = ("satisfied", "fairly_satisfied", "dissatisfied")
 # The answers to the node that asks a caller from a registered mobile whether they are that account's insured person
 # (settings.confirm): yes goes on to the password, no to the ID number. Only that node may use them.
 CALLER_ACTIONS = ("its_me", "not_me")
@@ -29,7 +35,7 @@ class _Actions(Set):
     answer kind, as they are now."""
 
     def _all(self) -> list[str]:
-        return list(GLOBAL_ACTIONS) + list(CALLER_ACTIONS) + answer_kinds.all_actions()
+        return [*GLOBAL_ACTIONS, TEXT_ACTION, *CALLER_ACTIONS, *RATINGS, *answer_kinds.all_actions()]
 
     def __iter__(self):
         return iter(self._all())
@@ -197,6 +203,11 @@ class Settings(Model):
     confirm: str | None = None
     # How menus without a prompt of their own are built from their options' labels.
     menu_labels: MenuLabels | None = None
+    # The menu that asks a caller to rate the agent's service when the agent leg ends; without it, the caller hears
+    # messages.agent_after_call and the call ends.
+    rating: str | None = None
+    # Text messages one call may ask for (key after an answer); more are refused with messages.text_limit.
+    texts_per_call: int = Field(default=3, ge=0, le=10)
     timeout: Timeouts
     limits: Limits
     after_limits: AfterLimits
@@ -374,6 +385,16 @@ class Messages(Model):
     # An ID number said aloud, read back in groups ({groups}) before it is used.
     id_readback: Said("groups")
     password_keys_only: str
+    # The rating after the agent: thanks for a rating; the goodbye when none came (say nothing more than goodbye).
+    rating_thanks: str
+    # Text messages: {tail} is the registered mobile's last four digits, read one by one. The webhook cannot know
+    # whether the message arrives, so text_queued must say it is being sent, never that it was.
+    text_queued: Said("tail")
+    text_no_mobile: str
+    text_needs_identity: str
+    text_limit: str
+    # The message itself: {facts} is the answer's facts, written with digits (ivr.core.reading.Writer).
+    text_body: Said("facts")
 
 
 class ScriptModel(Model):
@@ -407,5 +428,13 @@ class Script:
         self.messages = model.messages
         self.answers = model.answers
         self.reader = reader
+
+    @cached_property
+    def written(self) -> Script:
+        """The same script reading figures with digits (ivr.core.reading.Writer): an answer's facts for a text."""
+        copy = Script.__new__(Script)
+        copy.__dict__.update({name: value for name, value in vars(self).items() if name != "written"})
+        copy.reader = Writer(self.reader.lexicon)
+        return copy
 
 

@@ -18,9 +18,10 @@ REFERENCE = re.compile(r"^[0-9a-f]{64}$")
 
 # `entry`: the entry prompt a caller left for its help menu; `told`: the rebate's who-qualifies note was said;
 # `unsure`: the key words seemed to stand for, while the caller is asked to confirm it (ivr.core.listening);
-# `heard_id`: the reference of an ID number said aloud, while it is read back for the caller to confirm.
+# `heard_id`: the reference of an ID number said aloud, while it is read back for the caller to confirm;
+# `texts`: how many text messages the call has asked for (kept across the main menu, for settings.texts_per_call).
 SLOT_TYPES = {"region": str, "code": str, "age": int, "own": bool, "page": int, "entry": str, "told": bool,
-              "unsure": str, "heard_id": str}
+              "unsure": str, "heard_id": str, "texts": int}
 
 
 @dataclass

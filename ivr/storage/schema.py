@@ -47,6 +47,9 @@ accounts = Table(
     # one, and a caller from a number shared that way is asked for the ID number.
     Column("mobile_hash", String(64)),
     Index("ix_accounts_mobile_hash", "mobile_hash"),
+    # The same number sealed (AES-GCM under a key derived from IVR_PASSWORD_KEY, ivr.storage.passwords): the one
+    # place it can be read back, to send the account's text messages to it.
+    Column("mobile_sealed", String(120)),
 )
 
 records = Table(
@@ -106,6 +109,9 @@ calls = Table(
     Column("simulated", Boolean, nullable=False, server_default=false()),
     Column("identified", Boolean, nullable=False, server_default=false()),
     Column("transferred", DateTime),
+    # The caller's rating of the agent's service (ivr.core.script.RATINGS) and when it was given; empty without one.
+    Column("rating", String(16)),
+    Column("rated", DateTime),
 )
 
 # Every webhook step of every call: the node the caller was left at, for the operators' funnel.
@@ -151,4 +157,25 @@ publish_log = Table(
     Column("number", Integer, nullable=False, index=True),
     Column("source", Integer),
     Column("via", String(16), nullable=False),
+)
+
+# Text messages callers asked for, written in the same transaction as the step that asked (an outbox): nothing is lost
+# if the process dies before it is sent. `status` is pending, sending, sent, failed or simulated (a simulator call's,
+# never sent); `to_sealed` is the registered mobile sealed like accounts.mobile_sealed; `message_sid` is Twilio's
+# (SM...) once accepted, `error_code` Twilio's error code (21211...) or the HTTP status when it gave none.
+texts = Table(
+    "texts",
+    metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("call_sid", String(64), nullable=False, index=True),
+    Column("to_sealed", String(120), nullable=False),
+    Column("from_number", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("message_sid", String(64)),
+    Column("error_code", Integer),
+    Column("error", String(200)),
+    Column("created", DateTime, nullable=False, index=True),
+    Column("updated", DateTime, nullable=False),
 )

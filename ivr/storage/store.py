@@ -247,6 +247,7 @@ class Store:
                 months_paid_before=account.months_paid_before,
                 label=account.label,
                 mobile_hash=self._mobile_reference(account.mobile) if account.mobile else None,
+                mobile_sealed=self.passwords.seal(account.mobile) if account.mobile and self.passwords else None,
             ))
             if account.records:
                 conn.execute(insert(records), [
@@ -314,6 +315,7 @@ class Store:
             pension=_yuan(row["pension_fen"]),
             months_paid_before=row["months_paid_before"],
             label=row["label"],
+            mobile=self._unsealed(row["mobile_sealed"]),
             records=None if rows is None else tuple(
                 Record(
                     period=r["period"],
@@ -326,6 +328,12 @@ class Store:
                 for r in rows
             ),
         )
+
+    def _unsealed(self, sealed: str | None) -> str | None:
+        """The registered mobile read back; None without one, or without the key it was sealed with."""
+        if not sealed or self.passwords is None:
+            return None
+        return self.passwords.unseal(sealed)
 
     @guarded
     def password_matches(self, account: Account, keys: str) -> bool:

@@ -17,6 +17,7 @@ from ivr.core.events import DialEnded, Keys, Said, Silence
 from ivr.core.hotline import Hotline
 from ivr.core.replies import Dial, Gather, Hangup, Reply
 from ivr.core.state import State, StateError
+from ivr.storage.outbox import NotTextable
 from ivr.storage.store import BackendUnavailable, Store
 from ivr.telephony import outage, sequence
 from ivr.telephony.sequence import Stored, fingerprint
@@ -57,11 +58,18 @@ def calling_number(form: MultiDict) -> str:
     return values[0] if len(values) == 1 and PHONE.match(values[0]) else ""
 
 
+def agent_leg(form: MultiDict) -> DialEnded:
+    """How the agent leg ended, from the <Dial> action's DialCallStatus: completed means the caller talked to the
+    agent (the engine then asks for the rating, Engine.agent_leg_ended); busy, no-answer, failed or canceled that
+    nobody answered."""
+    return DialEnded(answered=form.get("DialCallStatus") == "completed")
+
+
 def event_from(form: MultiDict, event: str | None):
     if event == "silence":
         return Silence()
     if event == "dial":
-        return DialEnded(answered=form.get("DialCallStatus") == "completed")
+        return agent_leg(form)
     values = form.getlist("Digits")
     if len(values) > 1:
         return Garbled()
@@ -112,6 +120,8 @@ class Turn:
     started: float
     # The state's wrong-key and time-out counts before the engine acted, to tell which re-prompt the step gave.
     misses: tuple[int, int] | None = None
+    # A simulator's call: its text messages are recorded as they would be sent, never sent.
+    simulated: bool = False
 
     @property
     def called(self) -> str:
@@ -140,6 +150,8 @@ class StepRecord:
     verified: bool = False
     dialed: bool = False
     miss: str = ""
+    # The caller's rating of the agent's service, on the step that gave it.
+    rating: str | None = None
 
 
 class SetClock:
@@ -181,6 +193,10 @@ class CallFlow:
         self.record: Callable[[StepRecord], None] | None = None
         # Callables given a StepRecord after every step; an observer that fails never breaks the call.
         self.observers: list[Callable[[StepRecord], None]] = []
+        # The outbox of text messages (ivr.storage.outbox), written in the step's transaction, and the sender told of
+        # each new one once it is committed (ivr.telephony.texting); without them no text is queued.
+        self.outbox = None
+        self.sender = None
 
     def _turn(self, form: MultiDict, url, route: str, seq: str | None, event: str | None,
               hotline: Hotline | None = None, now: dt.datetime | None = None) -> Turn:
@@ -215,8 +231,9 @@ class CallFlow:
         return self._finish(turn, state, reply, kind)
 
     def step(self, form: MultiDict, seq: str | None, event_name: str | None, url: Callable[[int, str | None], str],
-             now: dt.datetime | None = None) -> str:
+             now: dt.datetime | None = None, simulated: bool = False) -> str:
         turn = self._turn(form, url, "step", seq, event_name, now=now)
+        turn.simulated = simulated
         # One connection serves the step's queries: its state, the account, its record (see ivr.database).
         with self.store.held():
             return self._step(turn, seq, event_name)
@@ -340,14 +357,16 @@ class CallFlow:
             keep = state.verified is None and not reply.personal
             stored = sequence.live(state.to_dict(), turn.key, twiml if keep else None)
         record = StepRecord(turn.sid, kind, reply.node, ended, now, state.line, state.verified is not None,
-                            isinstance(reply.then, Dial), miss_of(turn.misses, state))
+                            isinstance(reply.then, Dial), miss_of(turn.misses, state), reply.rating)
+        queued = None
         try:
-            # One transaction for the state and the step's record: the step waits for the write lock once, and the
-            # records never show a step whose state was lost.
+            # One transaction for the state, the step's record and any text it asked for: the step waits for the
+            # write lock once, the records never show a step whose state was lost, and no text is lost or doubled.
             with self.store.transaction():
                 self.store.save_call(turn.sid, stored, now)
                 if self.record is not None:
                     self.record(record)
+                queued = self._queue_text(turn, state, reply, now)
         except BackendUnavailable as exc:
             log.warning("call %s: state not saved (%s)", turn.sid, exc)
             # The next step could not go on without the state; a Dial or a Hangup needs none.
@@ -356,8 +375,24 @@ class CallFlow:
                 record = StepRecord(turn.sid, kind, reply.node, False, now)
                 twiml = self._render(turn, reply, turn.asked)
             self._record_if_possible(record)
+            queued = None
+        if queued is not None and not turn.simulated:
+            self.sender.notify(queued)
         self._observe(record, turn.started)
         return twiml
+
+    def _queue_text(self, turn: Turn, state: State, reply: Reply, now: dt.datetime) -> int | None:
+        """Write the text the caller asked for to the outbox, from the number of the line called."""
+        if reply.text is None or self.outbox is None or state.verified is None:
+            return None
+        numbers = turn.hotline.lines.lines[state.line].numbers
+        sender = turn.called if turn.called in numbers else numbers[0]
+        try:
+            return self.outbox.add(turn.sid, state.verified, reply.text.body, sender, now, turn.simulated)
+        except NotTextable as exc:
+            # The engine saw a registered mobile; one that cannot be read now (another key) is not the caller's fault.
+            log.warning("call %s: text not queued: %s", turn.sid, exc)
+            return None
 
     def _observe(self, record: StepRecord, started: float) -> None:
         log.debug("call %s: %s -> %s (%.1f ms)", record.call_sid, record.kind, record.node,

@@ -58,7 +58,13 @@ class Ends(_Model):
     ends: Literal["hangup", "agent"]
 
 
-Step = Union[Press, Say, Silence, AgentEnds, Hear, NotHear, Ends]
+class Texted(_Model):
+    """Phrases a text message the call asked for must contain (the message as it would be sent; none is sent)."""
+
+    texted: str | list[str]
+
+
+Step = Union[Press, Say, Silence, AgentEnds, Hear, NotHear, Ends, Texted]
 
 
 class Scenario(_Model):
@@ -107,7 +113,7 @@ def load(path: Path) -> list[tuple[str, Scenario]]:
     return found
 
 
-STEP_KINDS = ("press", "say", "silence", "agent_answers", "hear", "not_hear", "ends")
+STEP_KINDS = ("press", "say", "silence", "agent_answers", "hear", "not_hear", "ends", "texted")
 
 
 def _check_steps(source) -> None:
@@ -137,7 +143,10 @@ def play(app, token: str, file: str, scenario: Scenario) -> Outcome:
     phone.dial()
     words = catalogue()
     for index, step in enumerate(scenario.steps, start=1):
-        problem = _take(phone, step, index, words)
+        if isinstance(step, Texted):
+            problem = _texted(app, phone, step, index, words)
+        else:
+            problem = _take(phone, step, index, words)
         if problem:
             outcome.missing.append(problem)
             break
@@ -188,6 +197,13 @@ def _expect(phone: Phone, step, index: int, words: dict) -> str | None:
     return None
 
 
+def _texted(app, phone: Phone, step: Texted, index: int, words: dict) -> str | None:
+    """Check the text messages the call asked for, as the outbox holds them."""
+    bodies = "".join(text.body for text in app.extensions["ivr.outbox"].of_call(phone.call_sid))
+    absent = [p for p in _phrases(step.texted) if p not in bodies]
+    return _say(words["scenario_not_texted"], step=index, phrases="、".join(absent)) if absent else None
+
+
 def _phrases(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else value
 
@@ -210,6 +226,8 @@ def run_all(prompts: Path, data: Path, scenarios: Path) -> list[Outcome]:
                 "DATABASE_URL": f"sqlite:///{Path(folder) / f'{index}.sqlite'}", "REDIS_URL": "",
                 "IVR_PROMPTS": str(prompts), "IVR_DATA": str(data), "IVR_RELOAD_SECONDS": "0",
                 "IVR_SIMULATOR": "0", "CLOCK": _Clock(),
+                # Scenarios never send a text message, whatever account the environment names.
+                "TWILIO_ACCOUNT_SID": "",
             })
             outcomes.append(play(app, token, file, scenario))
     return outcomes

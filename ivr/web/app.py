@@ -88,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         menumap,
         operator,
         simulator,
+        texts,
         webhooks,
     )
 
@@ -98,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(operator.bp)
     simulator.init_app(app)
     call_records.init_app(app)
+    texts.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
     protection.init_app(app)

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from ivr.storage.database import Database
 from ivr.storage.lockouts import utc
-from ivr.storage.schema import call_steps, calls
+from ivr.storage.schema import call_steps, calls, texts
 from ivr.storage.store import guarded
 from ivr.telephony.flow import CALL_SID, StepRecord
 
@@ -46,8 +46,12 @@ FIND_CALL = select(calls.c.call_sid).where(calls.c.call_sid == bindparam("call_s
 ADD_CALL = insert(calls)
 PURGE_CALLS = delete(calls).where(calls.c.started < bindparam("before"))
 PURGE_STEPS = delete(call_steps).where(call_steps.c.at < bindparam("before"))
+# Texts hold what callers heard (a balance): kept as long as the call records, then deleted with them.
+PURGE_TEXTS = delete(texts).where(texts.c.created < bindparam("before"))
 # Call records are purged at most this often by one process while it serves calls.
 PURGE_EVERY = dt.timedelta(days=1)
+RATE_CALL = update(calls).where(calls.c.call_sid == bindparam("sid")).values(rating=bindparam("rating"),
+                                                                            rated=bindparam("at"))
 FINISH_CALL = update(calls).where(calls.c.call_sid == bindparam("sid")).values(
     finished=bindparam("at"), outcome=bindparam("how"), duration=bindparam("seconds"))
 STARTED = select(calls.c.started).where(calls.c.call_sid == bindparam("sid"))
@@ -79,11 +83,13 @@ class CallLog:
 
     @guarded
     def purge(self, now: dt.datetime) -> tuple[int, int]:
-        """Delete the calls started and the steps taken before the retention period; returns how many of each."""
+        """Delete the calls started, the steps taken and the texts asked for before the retention period; returns how
+        many calls and steps."""
         before = utc(now - self.keep)
         with self.db.writing() as conn:
             steps = conn.execute(PURGE_STEPS, {"before": before}).rowcount
             gone = conn.execute(PURGE_CALLS, {"before": before}).rowcount
+            conn.execute(PURGE_TEXTS, {"before": before})
         self._purged = now
         return gone, steps
 
@@ -115,6 +121,8 @@ class CallLog:
                 conn.execute(IDENTIFIED, {"sid": step.call_sid})
             if step.dialed:
                 conn.execute(TRANSFERRED, {"sid": step.call_sid, "at": at})
+            if step.rating is not None:
+                conn.execute(RATE_CALL, {"sid": step.call_sid, "rating": step.rating[:16], "at": at})
 
     @guarded
     def finished(self, form: MultiDict, now: dt.datetime) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from ivr.content.publishing import Published, diff
+from ivr.storage.feedback import feedback
 from ivr.storage.statistics import Selection, call_rows, lines_called, report
 from ivr.storage.store import BackendUnavailable
 from ivr.web import charts
@@ -64,12 +65,13 @@ def page():
     try:
         sql = current_app.extensions["ivr.store"].sql
         figures = report(sql, hotline.script, chosen)
+        given = feedback(sql, chosen)
         versions = list(reversed(_published().listing()))[:RECENT_VERSIONS]
         lines = sorted(set(hotline.lines.lines) | set(lines_called(sql)))
     except BackendUnavailable:
         return render_template("operator_down.html"), 503
     response = Response(render_template(
-        "operator.html", report=figures, days=_days(), versions=versions, chosen=chosen, lines=lines,
+        "operator.html", report=figures, feedback=given, days=_days(), versions=versions, chosen=chosen, lines=lines,
         titles=titles(hotline.script), chart=_chart_data(figures), columns=charts.columns, bars=charts.bars))
     response.headers["Cache-Control"] = "no-store"
     return response

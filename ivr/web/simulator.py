@@ -176,7 +176,10 @@ def masked_state(state: dict | None) -> dict | None:
 def answer(sid: str, twiml: str) -> Response:
     state = masked_state(current_app.extensions["ivr.store"].load_call(sid))
     node = state["node"] if state else None
-    return jsonify(call_sid=sid, twiml=twiml, node=node, state=state, **node_words(node, state))
+    # The texts the call asked for, as they would be sent: the mobile masked, never sent from the simulator.
+    texts = [{"to": text.to, "body": text.body, "status": text.status}
+             for text in current_app.extensions["ivr.outbox"].of_call(sid)]
+    return jsonify(call_sid=sid, twiml=twiml, node=node, state=state, texts=texts, **node_words(node, state))
 
 
 def node_words(node: str | None, state: dict | None) -> dict:
@@ -318,7 +321,7 @@ def step():
     sid = owned_call()
     flow = current_app.extensions["ivr.flow"]
     return answer(sid, flow.step(request.form, request.args.get("seq"), request.args.get("event"), step_url,
-                                 now=call_time(sid)))
+                                 now=call_time(sid), simulated=True))
 
 
 @bp.post("/status")

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from tests.conftest import BEIJING
-from tests.prompts import AGENT_BUSY, BEIJING_HOURS, MAIN, MESSAGES, READ, hours, next_opening
+from tests.prompts import AGENT_BUSY, BEIJING_HOURS, MAIN, MESSAGES, NODES, READ, SETTINGS, hours, next_opening
 
 MONDAY, FRIDAY, SATURDAY, SUNDAY = 23, 27, 28, 22  # days of November 2026
 
@@ -77,12 +77,12 @@ def test_zero_works_inside_answers_and_inputs(caller):
     assert c.press("0") == [MESSAGES.agent_connecting]
 
 
-def test_after_the_agent_hangs_up_the_call_ends_politely(caller):
+def test_after_the_agent_hangs_up_the_caller_is_asked_to_rate_the_service(caller):
     c = caller()
     c.dial()
     c.press("0")
-    assert c.transfer_ends("completed") == [MESSAGES.agent_after_call]
-    assert c.hung_up
+    assert c.transfer_ends("completed") == [NODES[SETTINGS.rating].prompt]
+    assert not c.hung_up
 
 
 @pytest.mark.parametrize("status", ["busy", "no-answer", "failed"])

@@ -56,6 +56,9 @@ def test_a_call_is_recorded_step_by_step_then_with_its_outcome(app, caller, cloc
         "simulated": False,
         "identified": True,
         "transferred": None,
+        # The call never reached an agent, so it has no rating.
+        "rating": None,
+        "rated": None,
     }
 
 

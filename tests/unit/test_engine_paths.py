@@ -163,11 +163,11 @@ def test_outside_hours_the_agent_key_says_the_hours_and_goes_back_to_the_menu():
     assert reply.says[2:] == (MAIN.short,) and reply.then == MENU
 
 
-def test_after_the_agent_hangs_up_the_call_ends_and_a_busy_agent_leads_to_a_choice():
+def test_after_the_agent_hangs_up_the_caller_is_asked_for_a_rating_and_a_busy_agent_leads_to_a_choice():
     call = Call()
     call.press(KEYS.agent)
     reply = call.engine.step(call.state, DialEnded(answered=True), NOW)
-    assert reply.says == (MESSAGES.agent_after_call,) and reply.then == Hangup() and reply.node == SETTINGS.start
+    assert reply.says == (NODES[SETTINGS.rating].prompt,) and reply.then == MENU and reply.node == SETTINGS.rating
     call = Call()
     call.press(KEYS.agent)
     reply = call.engine.step(call.state, DialEnded(answered=False), NOW)
@@ -400,7 +400,7 @@ nodes:
       "2": agent
       "3": goodbye
       "5": repeat
-      "8": {go: rebate, set: {region: shanghai}}
+      "7": {go: rebate, set: {region: shanghai}}
   plain_code:
     type: input
     collect: area_code
@@ -469,7 +469,7 @@ def test_the_global_actions_work_as_menu_options(extra, key, says, then):
     engine, state = extra_call(extra)
     engine.step(state, Keys("5"), NOW)
     state.slots["region"] = "gansu"
-    engine.step(state, Keys("7"), NOW)
+    engine.step(state, Keys("#"), NOW)
     reply = engine.step(state, Keys(key), NOW)
     assert (reply.says, reply.then) == (says or (extra.script.nodes[SETTINGS.start].short,), then)
     assert reply.node == ("shortcuts" if key != "1" else SETTINGS.start)
@@ -589,7 +589,7 @@ def test_a_caller_who_has_not_verified_is_never_looked_up():
 def test_an_option_may_choose_a_region_of_its_own(extra):
     engine, state = extra_call(extra)
     engine.step(state, Keys("5"), NOW)
-    reply = engine.step(state, Keys("8"), NOW)
+    reply = engine.step(state, Keys("7"), NOW)
     assert state.slots == {"region": "shanghai"} and reply.says == (NODES["rebate_age"].prompt.format(region="上海"),)
 
 

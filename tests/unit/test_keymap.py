@@ -66,3 +66,41 @@ def test_the_next_opening_is_the_first_start_after_now(now, opening):
 
 def test_agents_around_the_clock_have_no_next_opening():
     assert Line("s", ("+1",), "shanghai", "+2", None).next_opening(dt.datetime(2026, 11, 23, tzinfo=TZ)) is None
+
+
+def test_the_text_key_may_mean_nothing_else_anywhere(project):
+    edit(project, '''      "1": {go: rebate, set: {region: line}}''', '''      "8": {go: rebate, set: {region: line}}''')
+    edit(project, "的标准按1，", "的标准按8，")
+    found = errors(project)
+    assert [code for code, _ in found] == ["reserved_key_elsewhere"]
+    assert "send_text" in found[0][1]
+
+
+def test_a_text_outside_an_answer_and_a_rating_outside_the_rating_menu_are_refused(project):
+    # The entry's help is built from its options' labels, so each new option is one entry.
+    edit(project, '''    options:
+      "1": {go: back, label: 重新输入}
+''', '''    options:
+      "1": {go: back, label: 重新输入}
+      "5": {go: satisfied, label: 满意}
+      "7": {go: send_text, label: 短信}
+''')
+    codes = sorted(code for code, _ in errors(project))
+    # 5 and 7 are also not the keys satisfied and send_text have elsewhere.
+    assert codes == ["action_key_differs", "action_key_differs", "rating_here", "text_action_here"]
+
+
+def test_the_rating_menu_must_offer_every_rating(project):
+    edit(project, '''      "3": dissatisfied
+''', "")
+    edit(project, "基本满意按2，不满意按3。", "基本满意按2。")
+    found = errors(project)
+    assert [code for code, _ in found] == ["rating_option_missing"] and "dissatisfied" in found[0][1]
+
+
+def test_the_rating_setting_must_name_a_menu(project):
+    settings = project / "prompts" / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("  rating: rating\n", "  rating: balance\n"),
+                        encoding="utf-8")
+    codes = [code for code, _ in errors(project)]
+    assert "rating_not_menu" in codes

@@ -121,14 +121,14 @@ CASES = [
     ("menus.yaml", LAST, '      "3": {go: rebate, label: "。"}\n', ("menus.yaml", 22, 32, "label_empty")),
     ("menus.yaml", '    greeting: "医保热线，您好。"\n', '    greeting: "医保热线，您好。"\n    short: "余额按1。"\n',
      ("menus.yaml", 17, 5, "short_without_prompt")),
-    ("menus.yaml", '    prompt: "人工坐席正忙。再试一次按0，主菜单按9。"\n', "", ("menus.yaml", 164, 3, "menu_without_prompt")),
-    ("settings.yaml", "  menu_labels:\n", "  menu_labelz:\n", ("settings.yaml", 65, 3, "unknown_field")),
+    ("menus.yaml", '    prompt: "人工坐席正忙。再试一次按0，主菜单按9。"\n', "", ("menus.yaml", 172, 3, "menu_without_prompt")),
+    ("settings.yaml", "  menu_labels:\n", "  menu_labelz:\n", ("settings.yaml", 69, 3, "unknown_field")),
     ("menus.yaml", LAST, '      "3": {go: rebate, label: "{region}标准"}\n', ("menus.yaml", 22, 32, "unknown_placeholder")),
     # A label is what callers say for its key: the same words for another key, or for the agent, are not understood.
     ("menus.yaml", LAST, '      "3": {go: rebate, label: 人工}\n', ("menus.yaml", 22, 32, "phrase_twice")),
     ("menus.yaml", LAST, '      "3": {go: rebate, label: 查余额}\n', ("menus.yaml", 22, 32, "phrase_twice")),
-    ("settings.yaml", "    short: [main, agent, repeat]", "    short: [main, agent, main]", ("settings.yaml", 70, 26, "role_twice")),
-    ("settings.yaml", '    option: "{label}按{key}"', '    option: "{label}按"', ("settings.yaml", 66, 13, "placeholder_not_said")),
+    ("settings.yaml", "    short: [main, agent, repeat]", "    short: [main, agent, main]", ("settings.yaml", 74, 26, "role_twice")),
+    ("settings.yaml", '    option: "{label}按{key}"', '    option: "{label}按"', ("settings.yaml", 70, 13, "placeholder_not_said")),
 ]
 
 
@@ -146,7 +146,7 @@ def test_without_the_settings_to_build_with_a_menu_without_prompt_is_an_error_at
     end = text.index("  global_labels:", start)
     path.write_text(text[:start] + text[text.index("\n", end) + 1:], encoding="utf-8")
     errors = [problem[:4] for problem in found(project) if not problem[4]]
-    assert errors == [("menus.yaml", 12, 3, "menu_labels_missing"), ("menus.yaml", 142, 3, "menu_labels_missing")]
+    assert errors == [("menus.yaml", 12, 3, "menu_labels_missing"), ("menus.yaml", 150, 3, "menu_labels_missing")]
 
 
 def test_key_words_that_are_not_words_are_an_error_of_the_reading_lexicon_not_a_crash(project):

@@ -279,6 +279,8 @@
     steps.prepend(item);
     $("node").textContent = data.node ?? "–";
     $("state").textContent = data.state ? JSON.stringify(data.state, null, 2) : t("no_state");
+    // Other panels (the text messages, simulator-texts.js) follow each step too.
+    document.dispatchEvent(new CustomEvent("simulator:step", { detail: data }));
   }
 
   // The call: one TwiML document after another until a Hangup, the end of a document, or the caller hangs up.

@@ -15,15 +15,18 @@ from tests.prompts import (
     BALANCE,
     MAIN,
     MESSAGES,
+    NODES,
     PAYMENTS,
     REBATE,
     SCRIPT,
+    SETTINGS,
     ask_age,
     rebate_where,
     wrong_password,
 )
 
 NOV_20 = "二零二六年十一月二十日"
+RATING = NODES[SETTINGS.rating]
 
 
 class Phone:
@@ -208,7 +211,33 @@ def test_a_transfer_shows_whom_the_call_goes_to(phone, page):
     phone.tap("0")
     phone.hears(MESSAGES.agent_connecting, times=2)
     page.click("[data-dial-status='completed']")
+    # After the agent, the caller rates the service; the call then ends.
+    phone.hears(RATING.prompt)
+    phone.tap("1")
+    phone.hears(MESSAGES.rating_thanks)
     expect(page.locator("#call-status")).to_have_text("通话已结束")
+
+
+def test_the_text_panel_shows_the_message_that_would_be_sent(phone, page):
+    phone.call("+861012393", caller="+8613900000065")
+    phone.hears(MAIN.greeting)
+    phone.tap("1")
+    phone.hears(SCRIPT.reader.id_tail("110101196106080024"))
+    phone.tap("1")
+    phone.hears(ASK_PASSWORD)
+    phone.type("111111")
+    phone.hears(SCRIPT.reader.amount("1234.56"))
+    expect(page.locator("#no-texts")).to_be_visible()
+    phone.tap("8")
+    phone.hears(MESSAGES.text_queued.format(tail=SCRIPT.reader.digits("0065")))
+    # The message as it would be sent, the mobile masked; the simulator sends none.
+    text = page.locator("#texts li")
+    expect(text).to_have_count(1)
+    expect(text).to_contain_text("1,234.56")
+    expect(text).to_contain_text("0065")
+    expect(text).to_contain_text("simulated")
+    assert "13900000065" not in page.inner_text("#texts")
+    expect(page.locator("#no-texts")).to_be_hidden()
 
 
 def test_hang_up_and_call_again(phone, page):
