@@ -34,7 +34,8 @@ def test_the_draft_is_called_marked_as_a_preview_and_a_publish_shows_a_banner(br
         # Published from the command line while the page is open: the banner comes without a reload.
         expect(page.locator("#new-version")).to_be_hidden()
         ivr(published.env, "publish", "-m", "the draft greeting")
-        expect(page.locator("#new-version")).to_be_visible()
+        # The page polls every few seconds, and a loaded machine may need more than 5 s to serve the new version.
+        expect(page.locator("#new-version")).to_be_visible(timeout=15_000)
         expect(page.locator("#new-version")).to_contain_text("第 3 版")
         expect(page.locator("#preview-mark")).to_contain_text("来电人听到的仍是第 3 版")
     finally:
