@@ -162,6 +162,9 @@ def _entry(engine: Engine, state: State, node: InputNode, event: Said) -> Event 
         return engine._input_gather([engine.messages.password_keys_only, prompt], state.node)
     words = engine.settings.recognition
     heard = match(event.text, global_words(engine.script), words.same_as)
+    if heard.key == engine.settings.keys.main:
+        # The main menu's key is also a digit of the entry, where it is keyed as one; its words can only mean home.
+        return engine._main(state, [])
     if heard.key is not None:
         return Keys(heard.key)
     digits = numbers.entry(node.collect, event.text, words, engine.hotline.regions)
