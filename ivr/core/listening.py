@@ -171,11 +171,11 @@ def _entry(engine: Engine, state: State, node: InputNode, event: Said) -> Event 
     if not digits:
         return engine._nomatch(state, node)
     if node.collect == "id_number":
-        return _read_back(engine, state, node, digits)
+        return _read_back(engine, state, digits)
     return Keys(digits)
 
 
-def _read_back(engine: Engine, state: State, node: InputNode, digits: str) -> Event | Reply:
+def _read_back(engine: Engine, state: State, digits: str) -> Event | Reply:
     """An ID number said aloud is read back in groups before it is used; one that fails its checks is told as keyed."""
     result = check_id(digits, today=engine._today())
     if not result.ok:

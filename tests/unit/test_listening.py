@@ -1,13 +1,20 @@
 """Words instead of keys, through the engine without Flask: every kind of node, the hotline's questions when it is
 unsure, and the recogniser's hints. Sentences come from the script; what words lead to is compared with the keys."""
 
+import datetime as dt
+import shutil
+
 import pytest
 
+from ivr.content.version import load_hotline
 from ivr.core import listening
 from ivr.core.engine import Engine
 from ivr.core.events import Keys, Said, Silence
+from ivr.core.idnumber import check_character
 from ivr.core.replies import Dial, Gather, Hangup, Reply
-from tests.prompts import ASK_AREA_CODE, ASK_ID, ASK_PASSWORD, HOTLINE, MAIN, MESSAGES, NODES, READ, SCRIPT, SETTINGS
+from tests.prompts import (
+    ASK_AREA_CODE, ASK_ID, ASK_PASSWORD, HOTLINE, MAIN, MESSAGES, NODES, READ, ROOT, SCRIPT, SETTINGS,
+)
 from tests.unit.test_engine import NOW, MemoryBackend
 
 WORDS = SETTINGS.recognition
@@ -76,6 +83,7 @@ def test_words_that_name_two_options_or_none_are_wrong_keys_with_their_own_repro
     call = Call()
     assert call.say("余额和缴费记录") == (speech_nomatch("main"),)
     assert call.state.nomatch == 1 and call.reply.then == Gather(SETTINGS.timeout.menu, "", 1)
+    assert call.reply.node == SETTINGS.start
     assert call.say("今天天气怎么样") == (speech_nomatch("main"),)
     # The third wrong answer reaches the limit, as wrong keys do: an agent while agents answer.
     assert call.say("我要买火车票") == keyed("8", "8", "8")
@@ -207,6 +215,22 @@ def test_the_global_words_work_at_an_entry():
     call = Call()
     call.press("1")
     assert call.say("返回主菜单") == (MAIN.short,)
+    call.press("1")
+    assert call.say("再说一遍") == keyed("1", SETTINGS.keys.repeat)
+    assert call.reply.node == NODES[SETTINGS.identify].help
+    call = Call()
+    call.press("1")
+    assert call.say("转人工") == keyed("1", SETTINGS.keys.agent)
+
+
+def test_an_id_number_said_is_checked_on_the_day_of_the_step():
+    # Born the day after the step: not yet born then, whatever the day the test runs, so it is told as if keyed.
+    first17 = "110101" + (NOW + dt.timedelta(days=1)).strftime("%Y%m%d") + "001"
+    unborn = first17 + check_character(first17)
+    call = Call()
+    call.press("1")
+    assert call.say(" ".join(unborn)) == keyed("1", unborn)
+    assert call.reply.node == SETTINGS.identify and not call.reply.personal
 
 
 def test_the_password_refuses_words_and_keeps_nothing_of_them():
@@ -299,3 +323,29 @@ def test_a_reply_is_left_to_keys_alone(case):
     elif case == "unknown node":
         reply = Reply(reply.says, reply.then, "nowhere")
     assert listening.listen(HOTLINE, call.state, reply) == reply
+
+
+# Words an operator may add: the keys the hotline's question names.
+
+@pytest.fixture(scope="module")
+def keys_as_words(tmp_path_factory):
+    """The demo hotline whose yes and no words include the keys its question names (是请按1，不是请按2)."""
+    folder = tmp_path_factory.mktemp("keys_as_words")
+    shutil.copytree(ROOT / "prompts", folder / "prompts", ignore=shutil.ignore_patterns("scenarios"))
+    path = folder / "prompts" / "settings.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (("    yes_words: [", "    yes_words: [一, "), ("    no_words: [", "    no_words: [二, ")):
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    return load_hotline(folder / "prompts", ROOT / "data")
+
+
+def test_yes_and_no_said_as_the_keys_the_question_names_in_their_radio_forms(keys_as_words):
+    engine = Engine(keys_as_words, MemoryBackend())
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    engine.step(state, Said("缴费记录", UNSURE), NOW)
+    assert engine.step(state, Said("两", SURE), NOW).says == (MAIN.prompt,)
+    engine.step(state, Said("缴费记录", UNSURE), NOW)
+    assert engine.step(state, Said("幺", SURE), NOW).says == keyed("2")
+
