@@ -325,20 +325,26 @@ def test_a_reply_is_left_to_keys_alone(case):
     assert listening.listen(HOTLINE, call.state, reply) == reply
 
 
-# Words an operator may add: the keys the hotline's question names.
+# Words an operator may add, or leave out.
 
-@pytest.fixture(scope="module")
-def keys_as_words(tmp_path_factory):
-    """The demo hotline whose yes and no words include the keys its question names (是请按1，不是请按2)."""
-    folder = tmp_path_factory.mktemp("keys_as_words")
+def edited(tmp_path_factory, name: str, file: str, *edits: tuple[str, str]):
+    """The demo hotline with these replacements made in one prompts file."""
+    folder = tmp_path_factory.mktemp(name)
     shutil.copytree(ROOT / "prompts", folder / "prompts", ignore=shutil.ignore_patterns("scenarios"))
-    path = folder / "prompts" / "settings.yaml"
+    path = folder / "prompts" / file
     text = path.read_text(encoding="utf-8")
-    for old, new in (("    yes_words: [", "    yes_words: [一, "), ("    no_words: [", "    no_words: [二, ")):
+    for old, new in edits:
         assert old in text
         text = text.replace(old, new, 1)
     path.write_text(text, encoding="utf-8")
     return load_hotline(folder / "prompts", ROOT / "data")
+
+
+@pytest.fixture(scope="module")
+def keys_as_words(tmp_path_factory):
+    """The demo hotline whose yes and no words include the keys its question names (是请按1，不是请按2)."""
+    return edited(tmp_path_factory, "keys_as_words", "settings.yaml",
+                  ("    yes_words: [", "    yes_words: [一, "), ("    no_words: [", "    no_words: [二, "))
 
 
 def test_yes_and_no_said_as_the_keys_the_question_names_in_their_radio_forms(keys_as_words):
@@ -349,3 +355,11 @@ def test_yes_and_no_said_as_the_keys_the_question_names_in_their_radio_forms(key
     engine.step(state, Said("缴费记录", UNSURE), NOW)
     assert engine.step(state, Said("幺", SURE), NOW).says == keyed("2")
 
+
+def test_an_option_without_words_is_chosen_by_its_number_said(tmp_path_factory):
+    hotline = edited(tmp_path_factory, "option_without_words", "menus.yaml",
+                     ('      "3": [返钱标准, 返钱, 返多少, 每个月返多少, 返还标准, 划入标准]\n', ""))
+    engine = Engine(hotline, MemoryBackend())
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    assert "3" not in hotline.script.nodes["main"].say
+    assert engine.step(state, Said("按三", SURE), NOW).says == keyed("3")
