@@ -9,7 +9,7 @@ import pytest
 from ivr.content.version import load_hotline
 from ivr.core import listening
 from ivr.core.engine import Engine
-from ivr.core.events import Keys, Said, Silence
+from ivr.core.events import DialEnded, Keys, Said, Silence
 from ivr.core.idnumber import check_character
 from ivr.core.replies import Dial, Gather, Hangup, Reply
 from tests.prompts import (
@@ -363,3 +363,20 @@ def test_an_option_without_words_is_chosen_by_its_number_said(tmp_path_factory):
     state, _ = engine.start(BEIJING_LINE, NOW)
     assert "3" not in hotline.script.nodes["main"].say
     assert engine.step(state, Said("按三", SURE), NOW).says == keyed("3")
+
+
+def test_an_option_on_a_global_key_keeps_the_global_words_after_its_own(tmp_path_factory):
+    hotline = edited(tmp_path_factory, "busy_words", "menus.yaml",
+                     ("    prompt: \"人工坐席正忙。再试一次按0，主菜单按9。\"\n    options: {}\n",
+                      "    prompt: \"人工坐席正忙。再试一次按0，主菜单按9。\"\n    options: {}\n    say:\n      \"0\": [再试一次]\n"))
+    assert listening.phrases(hotline.script, hotline.script.nodes[SETTINGS.agent_busy])[SETTINGS.keys.agent] == (
+        ("再试一次",) + tuple(WORDS.agent))
+    engine = Engine(hotline, MemoryBackend())
+    state, _ = engine.start(BEIJING_LINE, NOW)
+    for event in (Keys(SETTINGS.keys.agent), DialEnded(answered=False)):
+        engine.step(state, event, NOW)
+    assert state.node == SETTINGS.agent_busy
+    for said in ("再试一次", "转人工"):
+        reply = engine.step(state, Said(said, SURE), NOW)
+        assert reply.says == (MESSAGES.agent_connecting,) and reply.then == Dial("+861065550100")
+        engine.step(state, DialEnded(answered=False), NOW)
