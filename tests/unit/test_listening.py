@@ -117,6 +117,11 @@ def test_below_the_confidence_threshold_the_hotline_asks_first():
     assert call.state.return_to == "payments"
 
 
+def test_words_heard_with_just_the_confidence_setting_are_taken_without_asking():
+    call = Call()
+    assert call.say("缴费记录", confidence=WORDS.confidence) == keyed("2")
+
+
 def test_the_hotline_s_question_is_answered_with_the_keys_it_names():
     call = Call()
     call.say("缴费记录", confidence=UNSURE)
