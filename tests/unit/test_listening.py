@@ -58,16 +58,10 @@ def speech_nomatch(node: str) -> str:
     ("我想查一下我的余额。", "1"), ("缴费记录", "2"), ("返钱标准", "3"), ("按二", "2"), ("3", "3"),
 ])
 def test_words_choose_the_option_they_name_as_its_key_does(utterance, key):
-    call = Call()
-    call.say(utterance)
-    assert call.reply == Call().engine.step(Call().state, Keys(key), NOW)
-    assert call.state.return_to == keyed_state(key).return_to
-
-
-def keyed_state(key: str):
-    call = Call()
-    call.press(key)
-    return call.state
+    said, pressed = Call(), Call()
+    said.say(utterance)
+    pressed.press(key)
+    assert said.reply == pressed.reply and said.state == pressed.state
 
 
 def test_the_global_words_repeat_go_home_and_reach_an_agent():
@@ -98,8 +92,8 @@ def test_words_in_a_menu_whose_options_take_no_words_are_a_wrong_key():
     # The busy agent's menu has no words of its own: words it does not take are answered as a wrong key there.
     call = Call()
     call.press(SETTINGS.keys.agent)
-    call.engine.step(call.state, Keys(SETTINGS.keys.agent), NOW)
-    call.state.node = SETTINGS.agent_busy
+    call.engine.step(call.state, DialEnded(answered=False), NOW)
+    assert call.state.node == SETTINGS.agent_busy
     node = NODES[SETTINGS.agent_busy]
     assert call.say("我要订外卖") == ((node.nomatch or MESSAGES.nomatch)[0], node.short or node.prompt)
     assert call.state.nomatch == 1
@@ -140,8 +134,7 @@ def test_neither_yes_nor_no_to_the_question_is_taken_as_what_it_says():
     assert call.press("3") == keyed("3")
 
 
-def test_an_unsure_option_is_named_by_its_key_when_it_has_no_words():
-    # A digit said at low confidence on an option with no phrases of its own is named by its key.
+def test_the_hotline_names_an_unsure_key_by_its_first_phrase_or_else_by_the_key():
     call = Call()
     call.press("3")
     node = NODES["rebate_where"]
