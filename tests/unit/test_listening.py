@@ -13,7 +13,17 @@ from ivr.core.events import DialEnded, Keys, Said, Silence
 from ivr.core.idnumber import check_character
 from ivr.core.replies import Dial, Gather, Hangup, Reply
 from tests.prompts import (
-    ASK_AREA_CODE, ASK_ID, ASK_PASSWORD, HOTLINE, MAIN, MESSAGES, NODES, READ, ROOT, SCRIPT, SETTINGS,
+    ASK_AREA_CODE,
+    ASK_ID,
+    ASK_PASSWORD,
+    HOTLINE,
+    MAIN,
+    MESSAGES,
+    NODES,
+    READ,
+    ROOT,
+    SCRIPT,
+    SETTINGS,
 )
 from tests.unit.test_engine import NOW, MemoryBackend
 
