@@ -8,7 +8,6 @@ speech: words at the password prompt are refused, and their text goes nowhere.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -91,24 +90,24 @@ def forget(state: State) -> None:
     state.slots.pop(HEARD_ID, None)
 
 
-def understand(engine: Engine, state: State, node, event: Event, now: dt.datetime) -> Event | Reply:
+def understand(engine: Engine, state: State, node, event: Event) -> Event | Reply:
     """The key an event stands for in the node, or the reply that asks again."""
     unsure, heard_id = state.slots.pop(UNSURE, None), state.slots.pop(HEARD_ID, None)
     if unsure is not None or heard_id is not None:
         answered = _confirmation(engine.script, event)
         if answered is True and heard_id is not None and isinstance(node, InputNode):
-            return engine._id_accepted(state, node, heard_id, now)
+            return engine._id_accepted(state, node, heard_id)
         if answered is True and unsure is not None:
             return Keys(unsure)
         if answered is False:
-            return _again(engine, state, now)
+            return _again(engine, state)
     if not isinstance(event, Said):
         return event
     if isinstance(node, InputNode):
-        return _entry(engine, state, node, event, now)
+        return _entry(engine, state, node, event)
     key = choose(engine.script, node, event.text)
     if key is None:
-        return _not_understood(engine, state, node, now)
+        return _not_understood(engine, state, node)
     if event.confidence < engine.script.settings.recognition.confidence:
         state.slots[UNSURE] = key
         question = engine._fill(state, engine.messages.speech_confirm, choice=label(engine.script, node, key))
@@ -139,23 +138,23 @@ def _confirmation(script: Script, event: Event) -> bool | None:
     return None
 
 
-def _again(engine: Engine, state: State, now: dt.datetime) -> Reply:
+def _again(engine: Engine, state: State) -> Reply:
     """The caller said no to the hotline's guess: the whole menu again, not counted as a wrong key."""
-    return engine._enter(state, state.node, now, [], full=True)
+    return engine._enter(state, state.node, [], full=True)
 
 
-def _not_understood(engine: Engine, state: State, node, now: dt.datetime) -> Reply:
+def _not_understood(engine: Engine, state: State, node) -> Reply:
     """Words that matched no option or several: a wrong key, re-prompted with the words the menu understands."""
     options = choices(engine.script, node)
     if not options:
-        return engine._nomatch(state, node, now)
+        return engine._nomatch(state, node)
     state.nomatch += 1
     if state.nomatch >= engine.settings.limits.nomatch:
-        return engine._give_up(state, "nomatch", now)
+        return engine._give_up(state, "nomatch")
     return engine._menu_gather([engine._fill(state, engine.messages.speech_nomatch, choices=options)], state.node)
 
 
-def _entry(engine: Engine, state: State, node: InputNode, event: Said, now: dt.datetime) -> Event | Reply:
+def _entry(engine: Engine, state: State, node: InputNode, event: Said) -> Event | Reply:
     """Words at an entry: the global words, a number said aloud where that is safe, never a password."""
     if not takes_words(node):
         # The text is dropped here: it is neither stored, nor logged, nor answered with.
@@ -163,19 +162,22 @@ def _entry(engine: Engine, state: State, node: InputNode, event: Said, now: dt.d
         return engine._input_gather([engine.messages.password_keys_only, prompt], state.node)
     words = engine.settings.recognition
     heard = match(event.text, global_words(engine.script), words.same_as)
+    if heard.key == engine.settings.keys.main:
+        # The main menu's key is also a digit of the entry, where it is keyed as one; its words can only mean home.
+        return engine._main(state, [])
     if heard.key is not None:
         return Keys(heard.key)
     digits = numbers.entry(node.collect, event.text, words, engine.hotline.regions)
     if not digits:
-        return engine._nomatch(state, node, now)
+        return engine._nomatch(state, node)
     if node.collect == "id_number":
-        return _read_back(engine, state, node, digits, now)
+        return _read_back(engine, state, digits)
     return Keys(digits)
 
 
-def _read_back(engine: Engine, state: State, node: InputNode, digits: str, now: dt.datetime) -> Event | Reply:
+def _read_back(engine: Engine, state: State, digits: str) -> Event | Reply:
     """An ID number said aloud is read back in groups before it is used; one that fails its checks is told as keyed."""
-    result = check_id(digits, today=engine._today(now))
+    result = check_id(digits, today=engine._today())
     if not result.ok:
         return Keys(digits)
     # Only the reference is kept until the caller confirms; the number itself is in this one answer, never stored.
