@@ -44,6 +44,11 @@ def edges(model: ScriptModel) -> list[Edge]:
     if model.settings.agent_busy:
         # Any menu's 0 may find the agent busy; the map draws that once, from the start.
         found.append(Edge(model.settings.start, model.settings.agent_busy, "agent busy", "busy"))
+    # Likewise outside agent hours, and before a long queue.
+    if model.settings.agent_closed:
+        found.append(Edge(model.settings.start, model.settings.agent_closed, "agents closed", "busy"))
+    if model.settings.queue_busy:
+        found.append(Edge(model.settings.start, model.settings.queue_busy, "long queue", "busy"))
     return found
 
 

@@ -1,26 +1,32 @@
 """The menu engine: steps one call's state with one event into what the caller hears next.
 
 It knows nothing of Flask or Twilio. A reply is always some sentences followed by exactly one of
-Gather (wait for keys), Dial (the human agent) or Hangup, so no caller is ever left in silence.
+Gather (wait for keys), Dial or Enqueue (the human agent) or Hangup, so no caller is ever left in silence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import replace
 from functools import cached_property
 
 from ivr.core import answers, listening
 from ivr.core.answers import IDENTITY, Ask, Context, Spoken
-from ivr.core.events import DialEnded, Event, Keys, Said, Silence
+from ivr.core.events import DialEnded, Event, Keys, QueueEnded, Said, Silence
 from ivr.core.hotline import Hotline
+from ivr.core.idnumber import birth_date
 from ivr.core.idnumber import check as check_id
 from ivr.core.idnumber import normalize as normalize_id
 from ivr.core.ports import Backend, Limit, Registered
 from ivr.core.regions import normalise_area_code
-from ivr.core.replies import Dial, Gather, Hangup, Reply
-from ivr.core.script import CALLER_ACTIONS, AnswerNode, Goto, InputNode, MenuNode, SayNode
+from ivr.core.replies import Dial, Enqueue, Gather, Hangup, Reply
+from ivr.core.script import CALLBACK, CALLER_ACTIONS, AnswerNode, Goto, InputNode, MenuNode, SayNode
 from ivr.core.state import State
+
+# A number an agent can call back: digits, with the international + (Twilio's From for a withheld number is not).
+CALLABLE = re.compile(r"^\+?[0-9]{5,15}$")
 
 
 class Engine:
@@ -39,6 +45,11 @@ class Engine:
     def start(self, called: str, now: dt.datetime) -> tuple[State, Reply]:
         line = self.hotline.lines.for_number(called)
         state = State(line=line.key, node=self.settings.start)
+        registered = self._registration if line.elder is not None else None
+        if registered is not None:
+            # A registered mobile tells the caller's age before any question, so the greeting can already put the
+            # agent first for an older caller.
+            state.elder = self._is_elder(state, registered.reference, now)
         return state, self._enter(state, self.settings.start, now, [])
 
     def step(self, state: State, event: Event, now: dt.datetime) -> Reply:
@@ -56,8 +67,10 @@ class Engine:
             return self._noinput(state, node, now)
         if isinstance(event, DialEnded):
             if event.answered:
-                return Reply((self.messages.agent_after_call,), Hangup(), state.node)
+                return self._after_agent(state, now)
             return self._agent_unanswered(state, now)
+        if isinstance(event, QueueEnded):
+            return self._queue_ended(state, event.result, now)
         if isinstance(node, InputNode):
             return self._input(state, node, event.digits, now)
         return self._choose(state, node, event.digits, now)
@@ -96,6 +109,8 @@ class Engine:
                 state.heard.append(name)
                 if node.greeting:
                     says.append(self._fill(state, node.greeting))
+            if state.elder:
+                says.append(self.messages.elder_first)
             use_full = first or full or not node.short
             says.append(self._fill(state, node.prompt if use_full else node.short))
             return self._menu_gather(says, name)
@@ -127,6 +142,8 @@ class Engine:
             return self._back_to_entry(state, now, says)
         if target in CALLER_ACTIONS:
             return self._caller_answered(state, target, now, says)
+        if target == CALLBACK:
+            return self._callback(state, now, says)
         node = self.script.nodes[state.node]
         if isinstance(node, AnswerNode) and target in answers.KINDS[node.answer].actions:
             return self._act(state, node, target, now, says)
@@ -210,6 +227,8 @@ class Engine:
         attempt = self.backend.attempt_password(state.pending, digits, self.caller, now, limit, self.hotline.lines.caller_limit)
         if attempt.outcome == "verified":
             state.verified, state.pending = state.pending, None
+            if self.hotline.lines.lines[state.line].elder is not None:
+                state.elder = self._is_elder(state, state.verified, now)
             target, state.return_to = state.return_to or self.settings.start, None
             # An empty `verified` says nothing: the answer that follows shows the password was right.
             return self._enter(state, target, now, [self.messages.verified] if self.messages.verified else [])
@@ -286,7 +305,8 @@ class Engine:
         told = any(isinstance(self.script.nodes.get(heard), AnswerNode) for heard in state.heard)
         if name not in state.heard:
             state.heard.append(name)
-        return self._fill(state, node.after_short if told and node.after_short else node.after)
+        first = self.messages.elder_first if state.elder else ""
+        return first + self._fill(state, node.after_short if told and node.after_short else node.after)
 
     def _ask(self, state: State, name: str, node: AnswerNode, ask: Ask, now: dt.datetime, says: list[str]) -> Reply:
         """Go and fetch what the answer needs; the node that collects it comes back to the answer."""
@@ -332,12 +352,91 @@ class Engine:
 
     def _agent(self, state: State, now: dt.datetime, says: list[str], closed_then: str = "main") -> Reply:
         line = self.hotline.lines.lines[state.line]
+        # The node the caller asked from is the topic of a call back they may ask for instead.
+        state.slots.setdefault("topic", state.node)
         if line.agents_open(self.hotline.lines.local(now)):
-            return Reply(tuple(says) + (self.messages.agent_connecting,), Dial(line.agent_number), state.node)
+            return self._to_agent(state, line, now, says)
         says.extend(self._closed(line, now))
         if closed_then == "goodbye":
             return Reply(tuple(says) + (self.messages.goodbye,), Hangup(), state.node)
+        if self.settings.agent_closed is None:
+            return self._main(state, now, says)
+        return self._enter(state, self.settings.agent_closed, now, says)
+
+    def _to_agent(self, state: State, line, now: dt.datetime, says: list[str]) -> Reply:
+        """Agents answer: dial the line's agent, or join its queue (first offering a call back when it is long)."""
+        if line.queue is None:
+            return Reply(tuple(says) + (self.messages.agent_connecting,), Dial(line.agent_number), state.node)
+        queue = line.queue_name(state.elder)
+        # At the long-queue menu, the agent key is the caller's choice to wait anyway.
+        if self.settings.queue_busy is not None and state.node != self.settings.queue_busy:
+            load = self.backend.queue_load(queue, now)
+            if load.waiting >= line.queue.max_waiting or load.average_seconds > line.queue.max_wait_seconds:
+                says.append(self.messages.queue_long.format(waiting=self.read.count(load.waiting)))
+                says.extend(self.queue_estimate(load.average_seconds))
+                return self._enter(state, self.settings.queue_busy, now, says)
+        return Reply(tuple(says) + (self.messages.agent_connecting,), Enqueue(queue), state.node)
+
+    def queue_estimate(self, average_seconds: int) -> list[str]:
+        """The expected wait in whole minutes, rounded up; nothing while Twilio knows no average yet."""
+        if average_seconds <= 0:
+            return []
+        return [self.messages.queue_estimate.format(minutes=self.read.count(math.ceil(average_seconds / 60)))]
+
+    def queue_place(self, position: int, average_seconds: int) -> list[str]:
+        """What a waiting caller hears at every announcement: their place, the expected wait, how to leave."""
+        ahead = position - 1
+        place = self.messages.queue_next if ahead <= 0 else self.messages.queue_ahead.format(ahead=self.read.count(ahead))
+        return [place, *self.queue_estimate(average_seconds), self.messages.queue_leave]
+
+    def _queue_ended(self, state: State, result: str, now: dt.datetime) -> Reply:
+        """The caller left the agents' queue: Twilio's QueueResult says how."""
+        if result == "bridged":
+            return self._after_agent(state, now)
+        if result == "leave":
+            # The caller pressed the leave key while waiting: the call back they asked for.
+            return self._callback(state, now, [])
+        if result == "hangup":
+            return Reply((), Hangup(), state.node)
+        # queue-full, error, system-error, redirected: no agent took the call, and the caller chooses what next.
+        return self._agent_unanswered(state, now)
+
+    def _after_agent(self, state: State, now: dt.datetime) -> Reply:
+        """The caller's conversation with an agent is over (a Dial answered, or a queue bridged): what they hear next."""
+        return Reply((self.messages.agent_after_call,), Hangup(), state.node)
+
+    def _callback(self, state: State, now: dt.datetime, says: list[str]) -> Reply:
+        """Keep the caller's request to be called back, say when it will be, and go back to the main menu."""
+        line = self.hotline.lines.lines[state.line]
+        if not CALLABLE.match(self.caller):
+            return self._main(state, now, says + [self.messages.callback_no_number])
+        local = self.hotline.lines.local(now)
+        opening = None if line.agents_open(local) else line.next_opening(local)
+        topic = state.slots.get("topic", state.node)
+        self.backend.request_callback(self.caller, line.key, topic, now, opening)
+        if opening is None:
+            says.append(self.messages.callback_soon)
+        else:
+            says.append(self.messages.callback_next.format(when=self._when(opening, local)))
         return self._main(state, now, says)
+
+    def _is_elder(self, state: State, reference: str, now: dt.datetime) -> bool:
+        """Whether the account's holder is old enough, today, for the line's older callers' service."""
+        account = self.backend.account(reference, records=False)
+        if account is None:
+            return False
+        try:
+            born = birth_date(account.id_number)
+        except ValueError:
+            return False
+        return self.hotline.lines.lines[state.line].is_elder(born, self._today(now))
+
+    def paced(self, state: State, reply: Reply) -> Reply:
+        """The reply read at the line's slower pace for an older caller, where the line sets one."""
+        elder = self.hotline.lines.lines[state.line].elder
+        if not state.elder or elder is None or elder.rate is None:
+            return reply
+        return replace(reply, rate=elder.rate)
 
     def _agent_unanswered(self, state: State, now: dt.datetime) -> Reply:
         """The agent's phone was busy or not answered: a choice of what next, never "call again" and a menu."""

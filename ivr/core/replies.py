@@ -1,4 +1,5 @@
-"""What the engine answers: some sentences, then exactly one of Gather, Dial or Hangup, so no caller is left in silence."""
+"""What the engine answers: some sentences, then exactly one of Gather, Dial, Enqueue or Hangup, so no caller is left in
+silence."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ class Dial:
 
 
 @dataclass(frozen=True)
+class Enqueue:
+    """Wait in the named Twilio queue for the next free agent, hearing one's place (the telephony layer's wait URL)."""
+
+    queue: str
+
+
+@dataclass(frozen=True)
 class Hangup:
     pass
 
@@ -27,10 +35,12 @@ class Hangup:
 @dataclass(frozen=True)
 class Reply:
     says: tuple[str, ...]
-    then: Gather | Dial | Hangup
+    then: Gather | Dial | Enqueue | Hangup
     node: str
     # For an answer: where its facts stand in `says`, as (index of the first, index after the last). The answer's
     # notes follow them, and the options (the kind's hint and the node's `after`) are always the last sentence.
     answer: tuple[int, int] | None = None
     # Says something personal that holds no verified caller (an ID number read back): never kept for replays.
     personal: bool = False
+    # How fast the sentences are read, as an SSML prosody rate ("85%"), for an older caller on a line that slows down.
+    rate: str | None = None

@@ -21,6 +21,9 @@ GLOBAL_ACTIONS = ("repeat", "main", "agent", "goodbye", "back")
 # The answers to the node that asks a caller from a registered mobile whether they are that account's insured person
 # (settings.confirm): yes goes on to the password, no to the ID number. Only that node may use them.
 CALLER_ACTIONS = ("its_me", "not_me")
+# Asking to be called back by an agent: kept with the calling number, the line and the node the caller came from.
+# Its key is the one that leaves the agents' queue (settings.queue.leave_key) in every node that offers it.
+CALLBACK = "callback"
 SECTIONS = ("settings", "nodes", "messages", "answers", "reading")
 
 
@@ -29,7 +32,7 @@ class _Actions(Set):
     answer kind, as they are now."""
 
     def _all(self) -> list[str]:
-        return list(GLOBAL_ACTIONS) + list(CALLER_ACTIONS) + answer_kinds.all_actions()
+        return list(GLOBAL_ACTIONS) + list(CALLER_ACTIONS) + [CALLBACK] + answer_kinds.all_actions()
 
     def __iter__(self):
         return iter(self._all())
@@ -151,6 +154,15 @@ class Effort(Model):
         return paths
 
 
+class QueueSettings(Model):
+    """What a caller waiting in an agents' queue hears (data/lines.yaml says which lines queue)."""
+
+    # Seconds of quiet hold between two announcements of the caller's place and expected wait.
+    announce_seconds: int = Field(default=30, ge=5, le=600)
+    # The key that leaves the queue for a call back; every menu option `callback` must be on it too.
+    leave_key: str = Field(default="1", pattern=r"^[0-9*#]$")
+
+
 class Settings(Model):
     language: str
     voice: str
@@ -162,6 +174,13 @@ class Settings(Model):
     # The menu that asks a caller from a registered mobile whether they are its insured person; without it, every
     # caller is asked for the ID number.
     confirm: str | None = None
+    # The menu after the agents' hours and next opening were said (a call back, or the menus); without one the caller
+    # goes back to the main menu.
+    agent_closed: str | None = None
+    # The menu offered before queueing when many callers wait or the wait is long (wait anyway, or a call back);
+    # without one the caller joins the queue whatever its length.
+    queue_busy: str | None = None
+    queue: QueueSettings = QueueSettings()
     timeout: Timeouts
     limits: Limits
     after_limits: AfterLimits
@@ -331,6 +350,25 @@ class Messages(Model):
     # An ID number said aloud, read back in groups ({groups}) before it is used.
     id_readback: Said("groups")
     password_keys_only: str
+    # Older callers hear this first in the greeting, every menu and the options after every answer.
+    elder_first: str
+    # The agents' queue: the caller's place ({ahead}: callers before them), the next in line, the expected wait
+    # ({minutes}), how to leave for a call back, the queue's length before joining it ({waiting}), and the words
+    # said as an agent takes the call.
+    queue_ahead: Said("ahead")
+    queue_next: str
+    queue_estimate: Said("minutes")
+    queue_leave: str
+    queue_long: Said("waiting")
+    queue_answered: str
+    # A call back: registered while agents answer, or for their next opening ({when}); a number that cannot be
+    # called back (withheld) is told so.
+    callback_soon: str
+    callback_next: Said("when")
+    callback_no_number: str
+    # Said to someone calling a line's agent access number: not one of its agents, or no caller waiting.
+    access_refused: str
+    access_empty: str
 
 
 class ScriptModel(Model):

@@ -43,8 +43,8 @@ CASES = [
     # (file, old, new, (file, line, column, code, warning))
     ("menus.yaml", '    type: menu\n    greeting', '    type: menu\n  greeting', ("menus.yaml", 15, 5, "yaml_syntax", False)),
     ("menus.yaml", "    short: \"余额", "    shrot: \"余额", ("menus.yaml", 16, 5, "unknown_field", False)),
-    ("settings.yaml", "    menu: 6", "    menu: six", ("settings.yaml", 14, 11, "wrong_type", False)),
-    ("settings.yaml", "  page_size: 3", "  page_size: 0", ("settings.yaml", 35, 14, "too_small", False)),
+    ("settings.yaml", "    menu: 6", "    menu: six", ("settings.yaml", 23, 11, "wrong_type", False)),
+    ("settings.yaml", "  page_size: 3", "  page_size: 0", ("settings.yaml", 44, 14, "too_small", False)),
     ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      no: balance\n    noinput', ("menus.yaml", 21, 7, "bool_key", False)),
     ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      04: balance\n    noinput', ("menus.yaml", 21, 7, "converted_value", False)),
     ("menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      3: balance\n    noinput', ("menus.yaml", 21, 7, "same_key", False)),
