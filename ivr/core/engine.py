@@ -109,10 +109,8 @@ class Engine:
                 state.heard.append(name)
                 if node.greeting:
                     says.append(self._fill(state, node.greeting))
-            if state.elder:
-                says.append(self.messages.elder_first)
             use_full = first or full or not node.short
-            says.append(self._fill(state, node.prompt if use_full else node.short))
+            says.append(self._fill(state, self._menu_prompt(state, node, use_full, says)))
             return self._menu_gather(says, name)
         if isinstance(node, InputNode):
             says.append(self._fill(state, node.prompt))
@@ -124,6 +122,15 @@ class Engine:
                 return self._main(state, now, says)
             return self._enter(state, node.next, now, says, depth=depth + 1)
         return self._answer(state, name, node, now, says)
+
+    def _menu_prompt(self, state: State, node: MenuNode, full: bool, says: list[str]) -> str:
+        """The menu's prompt; an older caller hears the agent key first: the node's own prompt for them, or else
+        messages.elder_first said before the usual one."""
+        if state.elder:
+            if node.elder_prompt:
+                return node.elder_prompt
+            says.append(self.messages.elder_first)
+        return node.prompt if full else node.short
 
     def _go(self, state: State, target, now: dt.datetime, says: list[str]) -> Reply:
         if isinstance(target, Goto):

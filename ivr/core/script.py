@@ -244,6 +244,9 @@ class MenuNode(_Node):
     greeting: Template(*MENU_PROMPT) | None = None
     prompt: Template(*MENU_PROMPT)
     short: Template(*MENU_PROMPT) | None = None
+    # The prompt for older callers (data/lines.yaml `elder`), with the agent key first; without one they hear
+    # messages.elder_first before the prompt.
+    elder_prompt: Template(*MENU_PROMPT) | None = None
     options: dict[str, Option]
     # For each option key, what a caller may say instead of keying it (on lines that listen); also Twilio's hints.
     say: dict[str, list[str]] = {}

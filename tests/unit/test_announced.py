@@ -31,13 +31,14 @@ CASES = [
     ('    prompt: "余额按1，缴费记录按2，返钱标准按3，人工按0。"', '    prompt: "余额按1，缴费记录按2，返钱标准按3，挂失按4，人工按0。"',
      [("menus.yaml", 15, 13, "key_not_in_menu")]),
     ('    short: "余额按1，缴费记录按2，返钱标准按3，人工按0，重听按星号。"', '    short: "余额按1，缴费记录按2，人工按0，重听按星号。"',
-     [("menus.yaml", 20, 7, "option_not_said")]),
+     [("menus.yaml", 22, 7, "option_not_said")]),
     ('    prompt: "重新输入按1，主菜单按9，人工按0。"', '    prompt: "重新输入按1，主菜单按9，人工按0，结束按井号。"',
-     [("menus.yaml", 126, 13, "key_not_in_menu")]),
+     [("menus.yaml", 128, 13, "key_not_in_menu")]),
     ('    greeting: "医保热线，您好。"', '    greeting: "医保热线，您好。挂失请按5。"', [("menus.yaml", 14, 15, "key_not_in_menu")]),
-    # A new option told in neither the prompt nor the short prompt is an error for each, at the option.
+    # A new option told in none of the prompt, the short prompt and the older callers' is an error for each, at the
+    # option.
     ('      "3": rebate\n    noinput', '      "3": rebate\n      "5": agent_busy\n    noinput',
-     [("menus.yaml", 21, 7, "option_not_said"), ("menus.yaml", 21, 7, "option_not_said")]),
+     [("menus.yaml", 23, 7, "option_not_said")] * 3),
 ]
 
 
@@ -54,10 +55,11 @@ def test_the_global_keys_may_be_announced_in_any_menu(project, said):
     assert errors(project) == []
 
 
-def test_an_option_added_with_its_words_in_both_prompts_is_clean(project):
+def test_an_option_added_with_its_words_in_every_prompt_is_clean(project):
     edit(project, "prompts/menus.yaml", '      "3": rebate\n    noinput', '      "3": rebate\n      "5": agent_busy\n    noinput')
     edit(project, "prompts/menus.yaml", "返钱标准按3，人工按0。", "返钱标准按3，坐席忙时按5，人工按0。")
     edit(project, "prompts/menus.yaml", "返钱标准按3，人工按0，重听", "返钱标准按3，坐席忙时按5，人工按0，重听")
+    edit(project, "prompts/menus.yaml", "返钱标准按3。", "返钱标准按3，坐席忙时按5。")
     assert errors(project) == []
 
 

@@ -78,11 +78,12 @@ def project(tmp_path):
 
 
 def add_fact_to_main_menu(menus: Path) -> None:
-    """Key 5 of the main menu leads to the fact node, and the main menu's prompt and short prompt say so, as
-    `ivr check` asks of every option."""
+    """Key 5 of the main menu leads to the fact node, and the main menu's prompts (full, short and the older
+    callers') say so, as `ivr check` asks of every option."""
     text = menus.read_text(encoding="utf-8")
-    assert text.count('      "3": rebate\n') == 1 and text.count("返钱标准按3，") == 2
+    assert text.count('      "3": rebate\n') == 1 and text.count("返钱标准按3，") == 2 and text.count("返钱标准按3。") == 1
     text = text.replace('      "3": rebate\n', '      "3": rebate\n      "5": fact\n')
+    text = text.replace("返钱标准按3。", "账户说明按5，返钱标准按3。")
     menus.write_text(text.replace("返钱标准按3，", "账户说明按5，返钱标准按3，"), encoding="utf-8")
 
 
@@ -146,7 +147,7 @@ def test_its_action_is_refused_outside_its_own_nodes(fact_kind, project):
     menus.write_text(menus.read_text(encoding="utf-8").replace('      "5": fact\n', '      "5": more_fact\n'), encoding="utf-8")
     # The same action on another key than in its own node is a second, separate mistake (one key map).
     problems = [p for p in check_script(project / "prompts") if not p.warning and p.code != "action_key_differs"]
-    assert [(Path(p.mark.file).name, p.mark.line, p.code) for p in problems] == [("menus.yaml", 21, "action_here")]
+    assert [(Path(p.mark.file).name, p.mark.line, p.code) for p in problems] == [("menus.yaml", 23, "action_here")]
     assert "fact" in problems[0].message
 
 
