@@ -1,12 +1,13 @@
-"""The operators' page: call counts, where callers hang up in the menu tree, how long answers take to reach, and the
-published versions of prompts and data, with what each changed and a rollback."""
+"""The operators' page: call counts, where callers hang up in the menu tree, how long answers take to reach, the
+callers' open requests to be called back, and the published versions of prompts and data, with what each changed and
+a rollback."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from ivr.content.publishing import Published, diff
 from ivr.storage.statistics import report
@@ -36,11 +37,26 @@ def page():
     try:
         figures = report(current_app.extensions["ivr.store"].sql, hotline.script, since)
         versions = list(reversed(_published().listing()))[:RECENT_VERSIONS]
+        callbacks = current_app.extensions["ivr.store"].callbacks.open()
     except BackendUnavailable:
         return render_template("operator_down.html"), 503
-    response = Response(render_template("operator.html", report=figures, days=days, versions=versions))
+    response = Response(render_template("operator.html", report=figures, days=days, versions=versions,
+                                        callbacks=callbacks, zone=hotline.lines.timezone))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/callbacks/<int:callback_id>/done")
+def callback_done(callback_id: int):
+    """An operator called the caller back: the request leaves the list. A form post, so CSRFProtect asks for the
+    page's token."""
+    try:
+        done = current_app.extensions["ivr.store"].callbacks.done(callback_id, current_app.config["CLOCK"]())
+    except BackendUnavailable:
+        return render_template("operator_down.html"), 503
+    if not done:
+        abort(404)
+    return redirect(url_for("operator.page") + "#callbacks", code=303)
 
 
 # Published versions: the list, each one's changes against the one before, and a rollback. The rollback is a form post,
