@@ -67,6 +67,20 @@ class QueueCallers:
             conn.execute(update(queue_callers).where(queue_callers.c.call_sid == call_sid)
                          .values(average=average, seen=utc(now)))
 
+    def place(self, call_sid: str, now: dt.datetime) -> tuple[int, int, int, int] | None:
+        """Where the call waits, as Twilio tells a wait URL: its position (1 first), the queue's size, the latest
+        average wait and the seconds this call has waited; None when it waits in no queue."""
+        with self.db.reading() as conn:
+            mine = conn.execute(select(queue_callers).where(queue_callers.c.call_sid == call_sid)).first()
+            if mine is None:
+                return None
+            live = (queue_callers.c.queue == mine.queue) & (queue_callers.c.since >= utc(now - STALE))
+            ahead = conn.execute(select(func.count()).select_from(queue_callers)
+                                 .where(live & (queue_callers.c.since < mine.since))).scalar_one()
+            size = conn.execute(select(func.count()).select_from(queue_callers).where(live)).scalar_one()
+        load = self.load(mine.queue, now)
+        return ahead + 1, max(size, ahead + 1), load.average_seconds, int((utc(now) - mine.since).total_seconds())
+
     def load(self, queue: str, now: dt.datetime) -> QueueLoad:
         """How many wait in `queue`, and the average wait Twilio reported last for it."""
         live = (queue_callers.c.queue == queue) & (queue_callers.c.since >= utc(now - STALE))
