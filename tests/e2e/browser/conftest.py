@@ -48,7 +48,11 @@ def wait_until_answering(url: str, server: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`ivr serve` on a free port with a fresh SQLite database; yields its base URL."""
-    folder: Path = tmp_path_factory.mktemp("server")
+    yield from serving(tmp_path_factory.mktemp("server"))
+
+
+def serving(folder: Path, **settings: str):
+    """Run `ivr serve` with a fresh SQLite database in `folder` and these settings; yield its base URL, then stop it."""
     port = free_port()
     env = dict(
         os.environ,
@@ -56,6 +60,7 @@ def server(tmp_path_factory):
         TWILIO_AUTH_TOKEN="browser-test-token",
         IVR_SIMULATOR="1",
         IVR_SIMULATOR_PASSWORD="",
+        **settings,
     )
     log = open(folder / "server.log", "wb")
     process = subprocess.Popen(
