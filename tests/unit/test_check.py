@@ -75,6 +75,10 @@ CASES = [
     ("lines.yaml", 'numbers: ["+862112393", "+862112333"]', 'numbers: ["+862112393", "+861012393"]', ("lines.yaml", 21, 29, "number_twice", False)),
     ("lines.yaml", "    region: shanghai", "    region: shanghia", ("lines.yaml", 22, 13, "line_region_unknown", False)),
     ("lines.yaml", "default: beijing", "default: peking", ("lines.yaml", 5, 10, "line_default_unknown", False)),
+    # The agents' access number is the hotline's too: no line's callers may dial it.
+    ("lines.yaml", 'access: "+8675565550199"', 'access: "+861012393"', ("lines.yaml", 40, 17, "number_twice", False)),
+    ("lines.yaml", 'elder: {age: 65, rate: "85%"}\n  chongqing', 'elder: {age: 65, rate: "fast"}\n  chongqing',
+     ("lines.yaml", 47, 28, "not_a_key", False)),
 ]
 
 
