@@ -22,7 +22,15 @@ from ivr.core.idnumber import normalize as normalize_id
 from ivr.core.ports import Backend, Limit, Registered
 from ivr.core.regions import normalise_area_code
 from ivr.core.replies import Dial, Enqueue, Gather, Hangup, Reply
-from ivr.core.script import CALLBACK, CALLER_ACTIONS, AnswerNode, Goto, InputNode, MenuNode, SayNode
+from ivr.core.script import (
+    CALLBACK,
+    CALLER_ACTIONS,
+    AnswerNode,
+    Goto,
+    InputNode,
+    MenuNode,
+    SayNode,
+)
 from ivr.core.state import State
 
 # A number an agent can call back: digits, with the international + (Twilio's From for a withheld number is not).

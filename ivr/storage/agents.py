@@ -117,6 +117,6 @@ class Callbacks:
 
 def _callback(row) -> Callback:
     def aware(moment):
-        return None if moment is None else moment.replace(tzinfo=dt.timezone.utc)
+        return None if moment is None else moment.replace(tzinfo=dt.UTC)
 
     return Callback(row.id, row.number, row.line, row.topic, aware(row.requested), aware(row.due), aware(row.done))

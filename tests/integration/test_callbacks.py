@@ -74,7 +74,7 @@ def test_done_needs_the_password_and_the_form_token_then_leaves_the_list(app, as
 def test_the_command_lists_and_marks_done(app, asked):
     listed = CliRunner().invoke(main, ["callbacks"])
     assert listed.exit_code == 0, listed.output
-    assert re.search(rf"^{asked.id}\t2026-11-23 22:00\t\{NUMBER}\tbeijing\task_id\tdue 2026-11-24 08:00$", listed.output, re.M)
+    assert re.search(rf"^{asked.id}\t2026-11-23 22:00\t\{NUMBER}\tbeijing\task_id\tdue 2026-11-24 08:00$", listed.output, re.MULTILINE)
     assert "1 open call backs" in listed.output
     assert CliRunner().invoke(main, ["callbacks", "--done", str(asked.id)]).exit_code == 0
     assert CliRunner().invoke(main, ["callbacks", "--done", str(asked.id)]).exit_code == 1

@@ -182,7 +182,7 @@ def test_outside_hours_a_call_back_is_promised_for_the_next_opening(caller, cloc
     when = MESSAGES.tomorrow + READ.clock(8, 0)
     assert c.press(LEAVE) == [MESSAGES.callback_next.format(when=when), MAIN.short]
     [callback] = store.callbacks.open()
-    assert callback.due == dt.datetime(2026, 11, 24, 0, 0, tzinfo=dt.timezone.utc)  # 8:00 in Beijing
+    assert callback.due == dt.datetime(2026, 11, 24, 0, 0, tzinfo=dt.UTC)  # 8:00 in Beijing
     assert (callback.line, callback.topic) == ("beijing", "main")
 
 
