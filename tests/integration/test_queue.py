@@ -12,6 +12,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import BEIJING
+from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 from tests.prompts import AGENT_BUSY, HOTLINE, MAIN, MESSAGES, NODES, READ, SETTINGS
 
 SHENZHEN = "+8675512393"
@@ -267,3 +268,44 @@ def test_the_wait_url_of_a_call_that_is_over_says_goodbye(caller):
 def test_a_bad_call_sid_is_refused_with_400(caller):
     c = queued(caller)
     assert c.post(c.wait_url, c.params(CallSid="bad sid!")).status_code == 400
+
+
+def test_while_the_backend_is_down_a_queueing_line_dials_its_agent_directly(tmp_path):
+    """A queue needs the record of who waits and the call's state for the wait URL; the agent's number needs neither."""
+    from ivr.tools.phone import Phone
+    from tests.conftest import MONDAY_10AM, TOKEN, Clock
+    from tests.integration.test_health import closed_port, make_app
+
+    app = make_app(Clock(MONDAY_10AM), f"sqlite:///{tmp_path / 'ivr.sqlite'}", f"redis://127.0.0.1:{closed_port()}/0")
+    try:
+        call = Phone(app.test_client(), TOKEN, to=SHENZHEN)
+        assert call.dial() == [MESSAGES.outage]
+        assert call.press("0") == [MESSAGES.agent_connecting]
+        assert call.dialled == LINE.agent_number and call.queued is None
+    finally:
+        app.extensions["ivr.store"].close()
+
+
+def test_the_queue_with_postgres_and_redis(postgres_url, redis_url, clock):  # noqa: F811  (fixtures)
+    """With the call state in Redis and the record of who waits in PostgreSQL: wait, an agent takes the call, bye."""
+    from ivr import create_app
+    from ivr.tools.phone import Phone
+    from tests.conftest import TOKEN
+
+    url, prefix = redis_url
+    app = create_app({"TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "DATABASE_URL": postgres_url, "REDIS_URL": url,
+                      "IVR_REDIS_PREFIX": prefix, "CLOCK": clock})
+    try:
+        store = app.extensions["ivr.store"]
+        caller = Phone(app.test_client(), TOKEN, to=SHENZHEN)
+        caller.dial()
+        caller.press("0")
+        assert caller.hold(position=1, average=90) == [place(0), estimate(2), MESSAGES.queue_leave]
+        assert store.queue_load(LINE.queue_name(False), store_now()).waiting == 1
+        agent = Phone(app.test_client(), TOKEN, to=ACCESS, from_=AGENT)
+        agent.dial("/voice/agent")
+        caller.taken(agent.queue_url)
+        assert caller.queue_ends("bridged") == [MESSAGES.agent_after_call]
+        assert store.queue_load(LINE.queue_name(False), store_now()).waiting == 0
+    finally:
+        app.extensions["ivr.store"].close()
