@@ -13,7 +13,16 @@ from typing import Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ivr.content.yamlsource import SourceError, catalogue, read
-from ivr.tools.phone import ANSWERED, DEFAULT_FROM, CallOver, NotListening, NotQueued, NotTransferring, Phone, Turn
+from ivr.tools.phone import (
+    ANSWERED,
+    DEFAULT_FROM,
+    CallOver,
+    NotListening,
+    NotQueued,
+    NotTransferring,
+    Phone,
+    Turn,
+)
 
 BASE = "http://scenario.invalid"
 

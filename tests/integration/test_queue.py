@@ -12,8 +12,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import BEIJING
-from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 from tests.prompts import AGENT_BUSY, HOTLINE, MAIN, MESSAGES, NODES, READ, SETTINGS
+from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
 SHENZHEN = "+8675512393"
 LINE = HOTLINE.lines.lines["shenzhen"]

@@ -12,8 +12,8 @@ from ivr.core.replies import Enqueue, Hangup
 from tests.prompts import AGENT_BUSY, HOTLINE, MAIN, MESSAGES, NODES, READ, SETTINGS
 from tests.unit.test_engine import MemoryBackend
 
-NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in Shenzhen, inside agent hours
-NIGHT = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.timezone.utc)  # 22:00
+NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shenzhen, inside agent hours
+NIGHT = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)  # 22:00
 SHENZHEN = "+8675512393"
 LINE = HOTLINE.lines.lines["shenzhen"]
 CALLER = "+8613812345678"
