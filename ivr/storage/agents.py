@@ -45,9 +45,11 @@ class QueueCallers:
         self.db = db
 
     def joined(self, call_sid: str, queue: str, now: dt.datetime) -> None:
-        """The call was put into `queue` (again, after a retry: its row is replaced)."""
+        """The call was put into `queue` (again, after a retry: its row is replaced). Rows left over from calls whose
+        end was never heard of are cleared at the same time, so the table holds only today's waiting callers."""
         with self.db.writing() as conn:
-            conn.execute(delete(queue_callers).where(queue_callers.c.call_sid == call_sid))
+            conn.execute(delete(queue_callers).where((queue_callers.c.call_sid == call_sid)
+                                                     | (queue_callers.c.since < utc(now - STALE))))
             conn.execute(insert(queue_callers).values(call_sid=call_sid, queue=queue, since=utc(now), average=0,
                                                       seen=utc(now)))
 

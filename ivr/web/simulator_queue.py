@@ -37,6 +37,10 @@ def _with_place(sid: str) -> MultiDict:
     return form
 
 
+# The simulator's own helpers are imported inside each view: ivr.web.simulator imports this module to nest its
+# blueprint, so importing it back at the top would be circular.
+
+
 @bp.post("/wait")
 def wait():
     from ivr.web.simulator import answer, owned_call

@@ -309,3 +309,11 @@ def test_the_queue_with_postgres_and_redis(postgres_url, redis_url, clock):  # n
         assert store.queue_load(LINE.queue_name(False), store_now()).waiting == 0
     finally:
         app.extensions["ivr.store"].close()
+
+
+def test_a_caller_whose_end_was_never_heard_of_stops_counting_and_is_cleared(store):
+    queue = LINE.queue_name(False)
+    store.queue_callers.joined("CAforgotten", queue, store_now() - dt.timedelta(hours=3))
+    assert store.queue_load(queue, store_now()).waiting == 0
+    store.queue_callers.joined("CAnew", queue, store_now())
+    assert store.queue_callers.waits("CAforgotten") is None and store.queue_load(queue, store_now()).waiting == 1
