@@ -371,6 +371,31 @@ def send_texts(once: bool) -> None:
 
 
 @main.command()
+@click.option("--done", "done_id", type=click.IntRange(min=1), default=None,
+              help="Mark this call back done (after calling the caller back).")
+def callbacks(done_id: int | None) -> None:
+    """List the callers' open requests to be called back, oldest first; --done ID marks one done."""
+    app = _app()
+    store = app.extensions["ivr.store"]
+    try:
+        if done_id is not None:
+            if not store.callbacks.done(done_id, app.config["CLOCK"]()):
+                click.echo(f"error: no open call back {done_id}", err=True)
+                sys.exit(1)
+            click.echo(f"call back {done_id} done")
+            return
+        zone = app.extensions["ivr.versions"]().lines.timezone
+        listed = store.callbacks.open()
+    finally:
+        store.close()
+    for callback in listed:
+        due = callback.due.astimezone(zone).strftime("%Y-%m-%d %H:%M") if callback.due else "asap"
+        click.echo(f"{callback.id}\t{callback.requested.astimezone(zone):%Y-%m-%d %H:%M}\t{callback.number}\t"
+                   f"{callback.line}\t{callback.topic}\tdue {due}")
+    click.echo(f"{len(listed)} open call backs")
+
+
+@main.command()
 @click.option("--days", type=click.IntRange(min=1), default=None,
               help="Keep this many days of call records (default: IVR_RETENTION_DAYS).")
 def purge(days: int | None) -> None:

@@ -59,7 +59,8 @@ def spoken(key: str) -> str:
 
 
 def check_announced(model: ScriptModel, located: Located) -> list[SourceError]:
-    """Every menu's greeting, prompt and short name only keys it answers; its prompt and short name all its options."""
+    """Every menu's greeting and prompts (full, short, older callers') name only keys it answers, and each prompt all its
+    options."""
     keys = model.settings.keys
     global_keys = {keys.repeat, keys.agent, keys.main}
     problems = []
@@ -71,7 +72,7 @@ def check_announced(model: ScriptModel, located: Located) -> list[SourceError]:
 
 def _menu(name: str, node: MenuNode, global_keys: set[str], located: Located) -> list[SourceError]:
     problems = []
-    for field in ("greeting", "prompt", "short"):
+    for field in ("greeting", "prompt", "short", "elder_prompt"):
         text = getattr(node, field)
         if text is None:
             continue

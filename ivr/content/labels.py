@@ -79,7 +79,8 @@ def built(model: ScriptModel, reader: Reader) -> ScriptModel:
     for name, node in model.nodes.items():
         if buildable(model, node):
             node = node.model_copy(update={"prompt": _prompt(model, name, node, reader, "full"),
-                                           "short": _prompt(model, name, node, reader, "short")})
+                                           "short": _prompt(model, name, node, reader, "short"),
+                                           "elder_prompt": node.elder_prompt or _elder_prompt(model, name, node, reader)})
         nodes[name] = _with_labels_said(node)
     return model.model_copy(update={"nodes": nodes})
 
@@ -90,7 +91,7 @@ def locate_built(model: ScriptModel, located: Located) -> None:
     for name, node in model.nodes.items():
         if buildable(model, node):
             mark = located.key_mark(("nodes", name, "options"))
-            for field in ("prompt", "short"):
+            for field in ("prompt", "short", "elder_prompt"):
                 located.marks.setdefault(("nodes", name, field), mark)
 
 
@@ -105,6 +106,22 @@ def _prompt(model: ScriptModel, name: str, node: MenuNode, reader: Reader, which
     # The words are escaped as the engine fills a prompt's {placeholders}: a label says only what it says.
     parts = [labels.option.format(label=_literal(label), key=_literal(reader.key(key))) for label, key in said]
     return labels.separator.join(parts) + labels.ending
+
+
+def _elder_prompt(model: ScriptModel, name: str, node: MenuNode, reader: Reader) -> str | None:
+    """The prompt older callers hear: the agent key first (settings.menu_labels.elder_lead), then the options and the
+    full prompt's other global keys; None where no lead is set."""
+    labels, keys = model.settings.menu_labels, model.settings.keys
+    if labels.elder_lead is None:
+        return None
+    said = [labels.option.format(label=_literal(label_of(target)), key=_literal(reader.key(key)))
+            for key, target in node.options.items()]
+    for role in labels.full:
+        if role != "agent" and not (role == "main" and name == model.settings.start):
+            said.append(labels.option.format(label=_literal(getattr(labels.global_labels, role)),
+                                             key=_literal(reader.key(getattr(keys, role)))))
+    lead = labels.elder_lead.format(key=_literal(reader.key(keys.agent)))
+    return labels.separator.join([lead, *said]) + labels.ending
 
 
 def _literal(words: str) -> str:

@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from ivr.content.explain import validate_file, where
 from ivr.content.yamlsource import Located, SourceError
-from ivr.core.lines import Line, LineBook, Period
+from ivr.core.lines import AgentQueue, Elder, Line, LineBook, Period
 from ivr.core.ports import Limit
 
 
@@ -54,9 +54,30 @@ class PeriodModel(_Model):
         return self
 
 
+Phone = Annotated[str, Field(strict=True, pattern=r"^\+[0-9]{6,15}$")]
+
+
+class QueueModel(_Model):
+    """The line's queue: the agents' access number, who may call it, and when a caller is offered a call back first."""
+
+    access: Phone
+    agents: Annotated[list[Phone], Field(min_length=1)]
+    max_waiting: int = Field(default=10, strict=True, ge=0, le=5000)
+    max_wait_minutes: int = Field(default=15, strict=True, ge=1, le=24 * 60)
+
+
 class AgentModel(_Model):
     number: str = Field(strict=True, min_length=1)
     hours: Annotated[list[PeriodModel] | None, BeforeValidator(_always)]
+    queue: QueueModel | None = None
+
+
+class ElderModel(_Model):
+    """Older callers: the age from which they hear the agent key first and wait at the front of the queue, and the
+    pace of their prompts as an SSML prosody rate (a percentage from 20% to 200%)."""
+
+    age: int = Field(strict=True, ge=50, le=120)
+    rate: str | None = Field(default=None, strict=True, pattern=r"^(?:[2-9][0-9]|1[0-9][0-9]|200)%$")
 
 
 class LineModel(_Model):
@@ -67,6 +88,7 @@ class LineModel(_Model):
     password_reset: Annotated[list[Literal["counter", "app", "agent"]], Field(min_length=1)] = ["counter"]
     # Whether the line's menus also listen to words (Twilio bills each recognition); keys work either way.
     speech: bool = Field(default=False, strict=True)
+    elder: ElderModel | None = None
 
 
 class CallerAttemptsModel(_Model):
@@ -96,10 +118,14 @@ class LinesFile(_Model):
     def _numbers_once(cls, lines: dict[str, LineModel]) -> dict[str, LineModel]:
         owners: dict[str, str] = {}
         for key, line in lines.items():
-            for index, number in enumerate(line.numbers):
+            located = [((key, "numbers", index), number) for index, number in enumerate(line.numbers)]
+            if line.agent.queue is not None:
+                # The agents' access number is a number of the hotline too: no line's callers may reach it.
+                located.append(((key, "agent", "queue", "access"), line.agent.queue.access))
+            for at, number in located:
                 if number in owners:
                     raise PydanticCustomError("number_twice", "number twice", {
-                        "at": [key, "numbers", index], "number": number, "other": owners[number]})
+                        "at": list(at), "number": number, "other": owners[number]})
                 owners[number] = key
         return lines
 
@@ -142,6 +168,7 @@ def _unknown_regions(model: LinesFile, located: Located, region_keys: set[str] |
 
 def _line(key: str, model: LineModel) -> Line:
     hours = model.agent.hours
+    queue = model.agent.queue
     return Line(
         key=key,
         numbers=tuple(model.numbers),
@@ -150,4 +177,7 @@ def _line(key: str, model: LineModel) -> Line:
         hours=None if hours is None else tuple(Period(p.days, p.start, p.end) for p in hours),
         password_reset=tuple(dict.fromkeys(model.password_reset)),
         speech=model.speech,
+        queue=None if queue is None else AgentQueue(queue.access, tuple(queue.agents), queue.max_waiting,
+                                                    queue.max_wait_minutes * 60),
+        elder=None if model.elder is None else Elder(model.elder.age, model.elder.rate),
     )

@@ -41,12 +41,23 @@ def edges(model: ScriptModel) -> list[Edge]:
                 found.append(Edge(name, target, slot, "collect"))
             if node.requires == "identity" or (kind is not None and kind.verified_caller):
                 found += _identity_edges(model, name)
+    return found + _agent_edges(model)
+
+
+def _agent_edges(model: ScriptModel) -> list[Edge]:
+    """Where any menu's 0 may lead besides the agent, drawn once, from the start."""
+    found = []
     if model.settings.agent_busy:
-        # Any menu's 0 may find the agent busy; the map draws that once, from the start.
+        # Any menu's 0 may find the agent busy.
         found.append(Edge(model.settings.start, model.settings.agent_busy, "agent busy", "busy"))
     if model.settings.rating:
         # Any call that reached an agent is asked to rate the service when the agent leg ends.
         found.append(Edge(model.settings.start, model.settings.rating, "agent ended", "busy"))
+    # Likewise outside agent hours, and before a long queue.
+    if model.settings.agent_closed:
+        found.append(Edge(model.settings.start, model.settings.agent_closed, "agents closed", "busy"))
+    if model.settings.queue_busy:
+        found.append(Edge(model.settings.start, model.settings.queue_busy, "long queue", "busy"))
     return found
 
 

@@ -15,6 +15,7 @@ from ivr.core import answers
 from ivr.core.reading import Reader, Writer
 from ivr.core.script import (
     ACTIONS,
+    CALLBACK,
     CALLER_ACTIONS,
     INPUT_ERRORS,
     SECTIONS,
@@ -125,7 +126,7 @@ def _check_references(model: ScriptModel, located: Located) -> list[SourceError]
     nodes = model.nodes
     problems = _missing(nodes, model.settings.start, ("settings", "start"), located)
     problems += _missing(nodes, model.settings.identify, ("settings", "identify"), located)
-    for setting in ("agent_busy", "rating"):
+    for setting in ("agent_busy", "rating", "agent_closed", "queue_busy"):
         if getattr(model.settings, setting) is not None:
             problems += _missing(nodes, getattr(model.settings, setting), ("settings", setting), located)
     problems += _converted_keys(located)
@@ -140,7 +141,8 @@ def _check_references(model: ScriptModel, located: Located) -> list[SourceError]
         if isinstance(node, AnswerNode):
             problems += _check_answer(nodes, name, node, located)
         problems += _check_say(model, name, node, located)
-    return problems + _one_key_map(nodes, located) + _check_confirm(model, located) + check_followups(model, located)
+    return (problems + _one_key_map(nodes, located) + _callback_on_leave_key(model, located)
+            + _check_confirm(model, located) + check_followups(model, located))
 
 
 def _check_say(model: ScriptModel, name: str, node, located: Located) -> list[SourceError]:
@@ -180,6 +182,14 @@ def _check_say(model: ScriptModel, name: str, node, located: Located) -> list[So
 def _one_key_map(nodes: dict, located: Located) -> list[SourceError]:
     """Each action has one key in every node, and a paging key means nothing else anywhere."""
     return _actions_on_one_key(nodes, located) + _reserved_keys_kept(nodes, located)
+
+
+def _callback_on_leave_key(model: ScriptModel, located: Located) -> list[SourceError]:
+    """A call back is asked for with one key: the one that leaves the agents' queue, in every menu that offers it."""
+    leave = model.settings.queue.leave_key
+    return [SourceError(located.key_mark(("nodes", name, "options", key)), "callback_key_differs",
+                        where=_where(("nodes", name, "options", key)), key=key, leave=leave)
+            for name, key, go in _options(model.nodes) if go == CALLBACK and key != leave]
 
 
 def _options(nodes: dict):

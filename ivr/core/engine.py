@@ -1,25 +1,29 @@
 """The menu engine: steps one call's state with one event into what the caller hears next.
 
 It knows nothing of Flask or Twilio. A reply is always some sentences followed by exactly one of
-Gather (wait for keys), Dial (the human agent) or Hangup, so no caller is ever left in silence.
+Gather (wait for keys), Dial or Enqueue (the human agent) or Hangup, so no caller is ever left in silence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import replace
 from functools import cached_property
 
 from ivr.core import answers, listening
 from ivr.core.answers import IDENTITY, Ask, Context, Spoken
-from ivr.core.events import DialEnded, Event, Keys, Said, Silence
+from ivr.core.events import DialEnded, Event, Keys, QueueEnded, Said, Silence
 from ivr.core.hotline import Hotline
+from ivr.core.idnumber import birth_date
 from ivr.core.idnumber import check as check_id
 from ivr.core.idnumber import normalize as normalize_id
 from ivr.core.ports import Backend, Limit, Registered
 from ivr.core.regions import normalise_area_code
-from ivr.core.replies import Dial, Gather, Hangup, Reply, Text
+from ivr.core.replies import Dial, Enqueue, Gather, Hangup, Reply, Text
 from ivr.core.script import (
+    CALLBACK,
     CALLER_ACTIONS,
     RATINGS,
     TEXT_ACTION,
@@ -33,6 +37,8 @@ from ivr.core.state import State
 
 # The rating is asked once and, after a silence or a wrong key, once more.
 RATING_TRIES = 2
+# A number an agent can call back: digits, with the international + (Twilio's From for a withheld number is not).
+CALLABLE = re.compile(r"^\+?[0-9]{5,15}$")
 
 
 class Engine:
@@ -56,6 +62,11 @@ class Engine:
         self.now = now
         line = self.hotline.lines.for_number(called)
         state = State(line=line.key, node=self.settings.start)
+        registered = self._registration if line.elder is not None else None
+        if registered is not None:
+            # A registered mobile tells the caller's age before any question, so the greeting can already put the
+            # agent first for an older caller.
+            state.elder = self._is_elder(state, registered.reference)
         return state, self._enter(state, self.settings.start, [])
 
     def step(self, state: State, event: Event, now: dt.datetime) -> Reply:
@@ -74,8 +85,10 @@ class Engine:
             return self._noinput(state, node)
         if isinstance(event, DialEnded):
             if event.answered:
-                return self.agent_leg_ended(state, self.now)
+                return self._after_agent(state)
             return self._agent_unanswered(state)
+        if isinstance(event, QueueEnded):
+            return self._queue_ended(state, event.result)
         if isinstance(node, InputNode):
             return self._input(state, node, event.digits)
         return self._choose(state, node, event.digits)
@@ -84,6 +97,9 @@ class Engine:
         """The caller has talked with an agent and the agent's leg is over (a Dial completed, a queued call bridged and
         ended): the caller is asked to rate the service, or thanked and the call ends where no rating menu is set."""
         self.now = now
+        return self._after_agent(state)
+
+    def _after_agent(self, state: State) -> Reply:
         if self.settings.rating is None:
             return Reply((self.messages.agent_after_call,), Hangup(), state.node)
         state.return_to = state.pending = None
@@ -127,7 +143,7 @@ class Engine:
                 if node.greeting:
                     says.append(self._fill(state, node.greeting))
             use_full = first or full or not node.short
-            says.append(self._fill(state, node.prompt if use_full else node.short))
+            says.append(self._fill(state, self._menu_prompt(state, node, use_full, says)))
             return self._menu_gather(says, name)
         if isinstance(node, InputNode):
             says.append(self._fill(state, node.prompt))
@@ -139,6 +155,15 @@ class Engine:
                 return self._main(state, says)
             return self._enter(state, node.next, says, depth=depth + 1)
         return self._answer(state, name, node, says)
+
+    def _menu_prompt(self, state: State, node: MenuNode, full: bool, says: list[str]) -> str:
+        """The menu's prompt; an older caller hears the agent key first: the node's own prompt for them, or else
+        messages.elder_first said before the usual one."""
+        if state.elder:
+            if node.elder_prompt:
+                return node.elder_prompt
+            says.append(self.messages.elder_first)
+        return node.prompt if full else node.short
 
     def _go(self, state: State, target, says: list[str]) -> Reply:
         if isinstance(target, Goto):
@@ -159,6 +184,8 @@ class Engine:
             return self._caller_answered(state, target, says)
         if target in RATINGS:
             return Reply(tuple(says) + (self.messages.rating_thanks,), Hangup(), state.node, rating=target)
+        if target == CALLBACK:
+            return self._callback(state, says)
         node = self.script.nodes[state.node]
         if target == TEXT_ACTION and isinstance(node, AnswerNode):
             return self._send_text(state, node, says)
@@ -246,6 +273,8 @@ class Engine:
                                                self.hotline.lines.caller_limit)
         if attempt.outcome == "verified":
             state.verified, state.pending = state.pending, None
+            if self.hotline.lines.lines[state.line].elder is not None:
+                state.elder = self._is_elder(state, state.verified)
             target, state.return_to = state.return_to or self.settings.start, None
             # An empty `verified` says nothing: the answer that follows shows the password was right.
             return self._enter(state, target, [self.messages.verified] if self.messages.verified else [])
@@ -322,7 +351,8 @@ class Engine:
         told = any(isinstance(self.script.nodes.get(heard), AnswerNode) for heard in state.heard)
         if name not in state.heard:
             state.heard.append(name)
-        return self._fill(state, node.after_short if told and node.after_short else node.after)
+        first = self.messages.elder_first if state.elder else ""
+        return first + self._fill(state, node.after_short if told and node.after_short else node.after)
 
     def _ask(self, state: State, name: str, node: AnswerNode, ask: Ask, says: list[str]) -> Reply:
         """Go and fetch what the answer needs; the node that collects it comes back to the answer."""
@@ -393,12 +423,87 @@ class Engine:
 
     def _agent(self, state: State, says: list[str], closed_then: str = "main") -> Reply:
         line = self.hotline.lines.lines[state.line]
+        # The node the caller asked from is the topic of a call back they may ask for instead.
+        state.slots.setdefault("topic", state.node)
         if line.agents_open(self._local()):
-            return Reply(tuple(says) + (self.messages.agent_connecting,), Dial(line.agent_number), state.node)
+            return self._to_agent(state, line, says)
         says.extend(self._closed(line))
         if closed_then == "goodbye":
             return Reply(tuple(says) + (self.messages.goodbye,), Hangup(), state.node)
+        if self.settings.agent_closed is None:
+            return self._main(state, says)
+        return self._enter(state, self.settings.agent_closed, says)
+
+    def _to_agent(self, state: State, line, says: list[str]) -> Reply:
+        """Agents answer: dial the line's agent, or join its queue (first offering a call back when it is long)."""
+        if line.queue is None:
+            return Reply(tuple(says) + (self.messages.agent_connecting,), Dial(line.agent_number), state.node)
+        queue = line.queue_name(state.elder)
+        # At the long-queue menu, the agent key is the caller's choice to wait anyway.
+        if self.settings.queue_busy is not None and state.node != self.settings.queue_busy:
+            load = self.backend.queue_load(queue, self.now)
+            if load.waiting >= line.queue.max_waiting or load.average_seconds > line.queue.max_wait_seconds:
+                says.append(self.messages.queue_long.format(waiting=self.read.count(load.waiting)))
+                says.extend(self.queue_estimate(load.average_seconds))
+                return self._enter(state, self.settings.queue_busy, says)
+        return Reply(tuple(says) + (self.messages.agent_connecting,), Enqueue(queue), state.node)
+
+    def queue_estimate(self, average_seconds: int) -> list[str]:
+        """The expected wait in whole minutes, rounded up; nothing while Twilio knows no average yet."""
+        if average_seconds <= 0:
+            return []
+        return [self.messages.queue_estimate.format(minutes=self.read.count(math.ceil(average_seconds / 60)))]
+
+    def queue_place(self, position: int, average_seconds: int) -> list[str]:
+        """What a waiting caller hears at every announcement: their place, the expected wait, how to leave."""
+        ahead = position - 1
+        place = self.messages.queue_next if ahead <= 0 else self.messages.queue_ahead.format(ahead=self.read.count(ahead))
+        return [place, *self.queue_estimate(average_seconds), self.messages.queue_leave]
+
+    def _queue_ended(self, state: State, result: str) -> Reply:
+        """The caller left the agents' queue: Twilio's QueueResult says how."""
+        if result == "bridged":
+            return self._after_agent(state)
+        if result == "leave":
+            # The caller pressed the leave key while waiting: the call back they asked for.
+            return self._callback(state, [])
+        if result == "hangup":
+            return Reply((), Hangup(), state.node)
+        # queue-full, error, system-error, redirected: no agent took the call, and the caller chooses what next.
+        return self._agent_unanswered(state)
+
+    def _callback(self, state: State, says: list[str]) -> Reply:
+        """Keep the caller's request to be called back, say when it will be, and go back to the main menu."""
+        line = self.hotline.lines.lines[state.line]
+        if not CALLABLE.match(self.caller):
+            return self._main(state, says + [self.messages.callback_no_number])
+        local = self._local()
+        opening = None if line.agents_open(local) else line.next_opening(local)
+        topic = state.slots.get("topic", state.node)
+        self.backend.request_callback(self.caller, line.key, topic, self.now, opening)
+        if opening is None:
+            says.append(self.messages.callback_soon)
+        else:
+            says.append(self.messages.callback_next.format(when=self._when(opening, local)))
         return self._main(state, says)
+
+    def _is_elder(self, state: State, reference: str) -> bool:
+        """Whether the account's holder is old enough, today, for the line's older callers' service."""
+        account = self.backend.account(reference, records=False)
+        if account is None:
+            return False
+        try:
+            born = birth_date(account.id_number)
+        except ValueError:
+            return False
+        return self.hotline.lines.lines[state.line].is_elder(born, self._today())
+
+    def paced(self, state: State, reply: Reply) -> Reply:
+        """The reply read at the line's slower pace for an older caller, where the line sets one."""
+        elder = self.hotline.lines.lines[state.line].elder
+        if not state.elder or elder is None or elder.rate is None:
+            return reply
+        return replace(reply, rate=elder.rate)
 
     def _agent_unanswered(self, state: State) -> Reply:
         """The agent's phone was busy or not answered: a choice of what next, never "call again" and a menu."""

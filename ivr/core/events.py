@@ -1,4 +1,4 @@
-"""What can happen in a call, as the engine sees it: keys pressed, words said, silence, or the agent's line ending."""
+"""What can happen in a call, as the engine sees it: keys pressed, words said, silence, the agent's line ending, or leaving the agents' queue."""
 
 from __future__ import annotations
 
@@ -28,4 +28,11 @@ class DialEnded:
     answered: bool
 
 
-Event = Keys | Said | Silence | DialEnded
+@dataclass(frozen=True)
+class QueueEnded:
+    """The caller left the agents' queue: Twilio's QueueResult (bridged, leave, hangup, queue-full, error...)."""
+
+    result: str
+
+
+Event = Keys | Said | Silence | DialEnded | QueueEnded

@@ -39,6 +39,14 @@ class Registered:
     id_tail: str
 
 
+@dataclass(frozen=True)
+class QueueLoad:
+    """Callers waiting in one agents' queue now, and the latest average wait Twilio reported for it (0: unknown)."""
+
+    waiting: int
+    average_seconds: int
+
+
 class Backend(Protocol):
     """What the engine needs from storage; ivr.storage.store.Store provides it.
 
@@ -56,3 +64,8 @@ class Backend(Protocol):
     def is_locked(self, reference: str) -> bool: ...
     def attempt_password(self, reference: str, keys: str, caller: str, now: dt.datetime,
                          limit: Limit, caller_limit: Limit | None) -> Attempt: ...
+    def queue_load(self, queue: str, now: dt.datetime) -> QueueLoad: ...
+    def request_callback(self, number: str, line: str, topic: str, now: dt.datetime,
+                         due: dt.datetime | None) -> None:
+        """Keep a caller's request to be called back (by the next opening `due`, or as soon as an agent is free)."""
+        ...

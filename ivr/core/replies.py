@@ -1,4 +1,5 @@
-"""What the engine answers: some sentences, then exactly one of Gather, Dial or Hangup, so no caller is left in silence."""
+"""What the engine answers: some sentences, then exactly one of Gather, Dial, Enqueue or Hangup, so no caller is left in
+silence."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ class Dial:
 
 
 @dataclass(frozen=True)
+class Enqueue:
+    """Wait in the named Twilio queue for the next free agent, hearing one's place (the telephony layer's wait URL)."""
+
+    queue: str
+
+
+@dataclass(frozen=True)
 class Hangup:
     pass
 
@@ -34,7 +42,7 @@ class Text:
 @dataclass(frozen=True)
 class Reply:
     says: tuple[str, ...]
-    then: Gather | Dial | Hangup
+    then: Gather | Dial | Enqueue | Hangup
     node: str
     # For an answer: where its facts stand in `says`, as (index of the first, index after the last). The answer's
     # notes follow them, and the options (the kind's hint and the node's `after`) are always the last sentence.
@@ -45,3 +53,5 @@ class Reply:
     text: Text | None = None
     # The caller's rating of the agent's service (one of ivr.core.script.RATINGS), stored with the call.
     rating: str | None = None
+    # How fast the sentences are read, as an SSML prosody rate ("85%"), for an older caller on a line that slows down.
+    rate: str | None = None

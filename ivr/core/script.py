@@ -27,6 +27,9 @@ RATINGS = ("satisfied", "fairly_satisfied", "dissatisfied")
 # The answers to the node that asks a caller from a registered mobile whether they are that account's insured person
 # (settings.confirm): yes goes on to the password, no to the ID number. Only that node may use them.
 CALLER_ACTIONS = ("its_me", "not_me")
+# Asking to be called back by an agent: kept with the calling number, the line and the node the caller came from.
+# Its key is the one that leaves the agents' queue (settings.queue.leave_key) in every node that offers it.
+CALLBACK = "callback"
 SECTIONS = ("settings", "nodes", "messages", "answers", "reading")
 
 
@@ -35,7 +38,7 @@ class _Actions(Set):
     answer kind, as they are now."""
 
     def _all(self) -> list[str]:
-        return [*GLOBAL_ACTIONS, TEXT_ACTION, *CALLER_ACTIONS, *RATINGS, *answer_kinds.all_actions()]
+        return [*GLOBAL_ACTIONS, TEXT_ACTION, *CALLER_ACTIONS, CALLBACK, *RATINGS, *answer_kinds.all_actions()]
 
     def __iter__(self):
         return iter(self._all())
@@ -180,6 +183,9 @@ class MenuLabels(Model):
     short: list[GlobalRole]
     # What each global key is, as its option would be labelled.
     global_labels: GlobalLabels
+    # The older callers' prompt of a built menu opens with the agent key said this way ({key}), then the options and
+    # the full prompt's other global keys; without it, older callers hear messages.elder_first before the prompt.
+    elder_lead: Said("key") | None = None
 
     @field_validator("full", "short")
     @classmethod
@@ -188,6 +194,15 @@ class MenuLabels(Model):
             if role in roles[:index]:
                 raise PydanticCustomError("role_twice", "a global key named twice", {"at": [index], "role": role})
         return roles
+
+
+class QueueSettings(Model):
+    """What a caller waiting in an agents' queue hears (data/lines.yaml says which lines queue)."""
+
+    # Seconds of quiet hold between two announcements of the caller's place and expected wait.
+    announce_seconds: int = Field(default=30, ge=5, le=600)
+    # The key that leaves the queue for a call back; every menu option `callback` must be on it too.
+    leave_key: str = Field(default="1", pattern=r"^[0-9*#]$")
 
 
 class Settings(Model):
@@ -208,6 +223,13 @@ class Settings(Model):
     rating: str | None = None
     # Text messages one call may ask for (key after an answer); more are refused with messages.text_limit.
     texts_per_call: int = Field(default=3, ge=0, le=10)
+    # The menu after the agents' hours and next opening were said (a call back, or the menus); without one the caller
+    # goes back to the main menu.
+    agent_closed: str | None = None
+    # The menu offered before queueing when many callers wait or the wait is long (wait anyway, or a call back);
+    # without one the caller joins the queue whatever its length.
+    queue_busy: str | None = None
+    queue: QueueSettings = QueueSettings()
     timeout: Timeouts
     limits: Limits
     after_limits: AfterLimits
@@ -279,6 +301,9 @@ class MenuNode(_Node):
     # Written by hand, or left out for the content loader to build, with `short`, from the options' labels.
     prompt: Template(*MENU_PROMPT) | None = None
     short: Template(*MENU_PROMPT) | None = None
+    # The prompt for older callers (data/lines.yaml `elder`), with the agent key first; without one they hear
+    # messages.elder_first before the prompt.
+    elder_prompt: Template(*MENU_PROMPT) | None = None
     options: dict[str, Option]
     # For each option key, what a caller may say instead of keying it (on lines that listen); also Twilio's hints.
     say: dict[str, list[str]] = {}
@@ -395,6 +420,25 @@ class Messages(Model):
     text_limit: str
     # The message itself: {facts} is the answer's facts, written with digits (ivr.core.reading.Writer).
     text_body: Said("facts")
+    # Older callers hear this first in the greeting, every menu and the options after every answer.
+    elder_first: str
+    # The agents' queue: the caller's place ({ahead}: callers before them), the next in line, the expected wait
+    # ({minutes}), how to leave for a call back, the queue's length before joining it ({waiting}), and the words
+    # said as an agent takes the call.
+    queue_ahead: Said("ahead")
+    queue_next: str
+    queue_estimate: Said("minutes")
+    queue_leave: str
+    queue_long: Said("waiting")
+    queue_answered: str
+    # A call back: registered while agents answer, or for their next opening ({when}); a number that cannot be
+    # called back (withheld) is told so.
+    callback_soon: str
+    callback_next: Said("when")
+    callback_no_number: str
+    # Said to someone calling a line's agent access number: not one of its agents, or no caller waiting.
+    access_refused: str
+    access_empty: str
 
 
 class ScriptModel(Model):

@@ -20,8 +20,9 @@ REFERENCE = re.compile(r"^[0-9a-f]{64}$")
 # `unsure`: the key words seemed to stand for, while the caller is asked to confirm it (ivr.core.listening);
 # `heard_id`: the reference of an ID number said aloud, while it is read back for the caller to confirm;
 # `texts`: how many text messages the call has asked for (kept across the main menu, for settings.texts_per_call).
+# `topic`: the node where the caller first asked for an agent, kept with a call-back request.
 SLOT_TYPES = {"region": str, "code": str, "age": int, "own": bool, "page": int, "entry": str, "told": bool,
-              "unsure": str, "heard_id": str, "texts": int}
+              "unsure": str, "heard_id": str, "texts": int, "topic": str}
 
 
 @dataclass
@@ -39,6 +40,8 @@ class State:
     slots: dict = field(default_factory=dict)
     # The prompts-and-data version the call started on (ivr.reload), so that an edit never changes a call midway.
     version: str = ""
+    # An older caller (data/lines.yaml `elder`): the agent key first, the front of the queue, slower prompts.
+    elder: bool = False
 
     def to_dict(self) -> dict:
         # Every step saves the state: a shallow copy (heard and slots hold only text and numbers) costs a fraction
@@ -68,6 +71,8 @@ def _check_kinds(state: State, _hotline: Hotline) -> str:
     """What is wrong with the state's plain values ("" if nothing)."""
     if not isinstance(state.version, str):
         return "the version is not text"
+    if type(state.elder) is not bool:
+        return "elder is not true or false"
     if not all(_is_count(value) for value in (state.seq, state.noinput, state.nomatch)):
         return "a counter is not a whole number"
     for name in ("verified", "pending"):
@@ -98,8 +103,9 @@ def _check_slots(state: State, hotline: Hotline) -> str:
             return f"slot {key!r} is not valid"
     if "region" in state.slots and state.slots["region"] not in hotline.regions.regions:
         return "the slot region names no region"
-    if "entry" in state.slots and state.slots["entry"] not in hotline.script.nodes:
-        return "the slot entry names no node"
+    for slot in ("entry", "topic"):
+        if slot in state.slots and state.slots[slot] not in hotline.script.nodes:
+            return f"the slot {slot} names no node"
     if "heard_id" in state.slots and not REFERENCE.match(state.slots["heard_id"]):
         return "the slot heard_id is not a reference"
     return ""

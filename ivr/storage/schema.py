@@ -179,3 +179,31 @@ texts = Table(
     Column("created", DateTime, nullable=False, index=True),
     Column("updated", DateTime, nullable=False),
 )
+
+# Callers waiting in an agents' queue now, by CallSid: added when a call is put into a Twilio queue, removed when an
+# agent takes it (the <Queue> url), when it leaves (the <Enqueue> action) or when it ends. The agent access number
+# reads it to serve the older callers' queue first; `average` is the latest AvgQueueTime Twilio reported to the call.
+queue_callers = Table(
+    "queue_callers",
+    metadata,
+    Column("call_sid", String(64), primary_key=True),
+    Column("queue", String(64), nullable=False, index=True),
+    Column("since", DateTime, nullable=False),
+    Column("average", Integer, nullable=False, default=0),
+    Column("seen", DateTime, nullable=False),
+)
+
+# Callers' requests to be called back by an agent: the number to call (needed to call it, so kept as it is; logs mask
+# it), the line, the node the caller asked from, when it was asked, by when it was promised (the next opening, or
+# empty for "as soon as an agent is free"), and when an operator marked it done.
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=False),
+    Column("line", String(64), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("requested", DateTime, nullable=False),
+    Column("due", DateTime),
+    Column("done", DateTime, index=True),
+)

@@ -32,8 +32,9 @@ from sqlalchemy import exc as sql_errors
 from sqlalchemy.engine import Engine
 
 from ivr.core.accounts import Account, Record
-from ivr.core.ports import Attempt, Limit, Registered
+from ivr.core.ports import Attempt, Limit, QueueLoad, Registered
 from ivr.storage import migrate
+from ivr.storage.agents import Callbacks, QueueCallers, masked
 from ivr.storage.call_state import RedisCallStates, SqlCallStates
 from ivr.storage.database import Database
 from ivr.storage.lockouts import Guards, Place, Refused
@@ -157,6 +158,9 @@ class Store:
         self.calls = SqlCallStates(self.db) if self.redis is None else RedisCallStates(self.redis, prefix)
         # The published versions of prompts/ and data/ that every serving process runs.
         self.published = SqlPublishedVersions(self.db)
+        # Who waits in the agents' queues, and the requests to be called back (ivr.storage.agents).
+        self.queue_callers = QueueCallers(self.db)
+        self.callbacks = Callbacks(self.db)
         # Callables run after an ID number is newly locked (metrics count them); they are given nothing personal.
         self.lock_listeners: list[Callable[[], None]] = []
 
@@ -462,6 +466,17 @@ class Store:
     @guarded
     def end_call(self, call_sid: str) -> None:
         self.calls.end(call_sid)
+
+    # The agents' queues and call backs (the engine's Backend, and the telephony layer's record of who waits).
+
+    @guarded
+    def queue_load(self, queue: str, now: dt.datetime) -> QueueLoad:
+        return self.queue_callers.load(queue, now)
+
+    @guarded
+    def request_callback(self, number: str, line: str, topic: str, now: dt.datetime, due: dt.datetime | None) -> None:
+        request_id = self.callbacks.request(number, line, topic, now, due)
+        log.info("call back %s requested by %s on line %s", request_id, masked(number), line)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

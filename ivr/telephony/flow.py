@@ -13,9 +13,9 @@ from werkzeug.datastructures import MultiDict
 
 from ivr.core import listening
 from ivr.core.engine import Engine
-from ivr.core.events import DialEnded, Keys, Said, Silence
+from ivr.core.events import DialEnded, Keys, QueueEnded, Said, Silence
 from ivr.core.hotline import Hotline
-from ivr.core.replies import Dial, Gather, Hangup, Reply
+from ivr.core.replies import Dial, Enqueue, Gather, Hangup, Reply
 from ivr.core.state import State, StateError
 from ivr.storage.outbox import NotTextable
 from ivr.storage.store import BackendUnavailable, Store
@@ -28,6 +28,8 @@ log = logging.getLogger("ivr.calls")
 CALL_SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
 KEYS = re.compile(r"^[0-9*#]{1,40}$")
 PHONE = re.compile(r"^[+0-9A-Za-z:@._-]{0,64}$")
+# Twilio's QueueResult values are short lowercase words with hyphens (bridged, leave, queue-full, system-error).
+QUEUE_RESULT = re.compile(r"^[a-z-]{1,32}$")
 # Far more than any sentence a caller says to a menu; a longer text is not a recogniser's.
 SPEECH_LENGTH = 200
 
@@ -70,6 +72,10 @@ def event_from(form: MultiDict, event: str | None):
         return Silence()
     if event == "dial":
         return agent_leg(form)
+    if event == "queue":
+        results = form.getlist("QueueResult")
+        # A missing or garbled result is taken as an error of the queue: the caller is offered what next.
+        return QueueEnded(results[0] if len(results) == 1 and QUEUE_RESULT.match(results[0]) else "error")
     values = form.getlist("Digits")
     if len(values) > 1:
         return Garbled()
@@ -140,7 +146,7 @@ class StepRecord:
     """What one webhook step did, for the call records and observers (metrics, logs); it holds no personal data."""
 
     call_sid: str
-    kind: str  # start, keys, silence, dialended, garbled, retry, replayed, stale, restart, error, outage
+    kind: str  # start, keys, silence, dialended, queueended, garbled, retry, replayed, stale, restart, error, outage
     node: str
     ended: bool
     at: dt.datetime
@@ -255,6 +261,18 @@ class CallFlow:
             kind = "error"
         return self._finish(turn, state, reply, kind)
 
+    def current(self, form: MultiDict, route: str) -> tuple[Turn, State | None]:
+        """The call's state as stored, read without stepping it (None for a call that ended, or none of ours); for
+        requests that change no call's place, such as the wait URL of an agents' queue. Call inside store.held()."""
+        turn = self._turn(form, lambda seq, event: "", route, None, None)
+        stored = Stored.of(self.store.load_call(turn.sid))
+        if stored is None or stored.ended:
+            return turn, None
+        try:
+            return turn, self._restore(turn, stored)
+        except StateError:
+            return turn, None
+
     def _restore(self, turn: Turn, stored: Stored) -> State:
         """The stored engine state, with the prompts and data the call started on; StateError if it is refused."""
         raw = stored.state
@@ -295,6 +313,7 @@ class CallFlow:
                 state = self._restore(turn, stored)
                 seq = state.seq
                 reply = listening.listen(turn.hotline, state, turn.engine.resume(state, turn.now, []))
+                reply = turn.engine.paced(state, reply)
                 return self._told(turn, "replayed", reply.node, self._render(turn, reply, seq))
         log.info("call %s: refused a request for step %s of a call that %s", turn.sid, turn.asked,
                  "ended" if stored.ended else "is elsewhere")
@@ -343,11 +362,12 @@ class CallFlow:
         if form.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
             # The state is forgotten; only the fact that the call ended is kept, so no replay can start it again.
             self.store.save_call(sid, sequence.ended(), self.clock())
+            self.store.queue_callers.left(sid)
 
     def _finish(self, turn: Turn, state: State, reply: Reply, kind: str) -> str:
         now = self.clock()
         state.version = turn.hotline.version
-        reply = listening.listen(turn.hotline, state, reply)
+        reply = turn.engine.paced(state, listening.listen(turn.hotline, state, reply))
         ended = isinstance(reply.then, Hangup)
         twiml = self._render(turn, reply, state.seq)
         if ended:
@@ -364,6 +384,7 @@ class CallFlow:
             # write lock once, the records never show a step whose state was lost, and no text is lost or doubled.
             with self.store.transaction():
                 self.store.save_call(turn.sid, stored, now)
+                self._queue_record(turn.sid, reply, kind, now)
                 if self.record is not None:
                     self.record(record)
                 queued = self._queue_text(turn, state, reply, now)
@@ -393,6 +414,13 @@ class CallFlow:
             # The engine saw a registered mobile; one that cannot be read now (another key) is not the caller's fault.
             log.warning("call %s: text not queued: %s", turn.sid, exc)
             return None
+
+    def _queue_record(self, sid: str, reply: Reply, kind: str, now: dt.datetime) -> None:
+        """Keep our record of who waits in the agents' queues in step with the call (ivr.storage.agents)."""
+        if isinstance(reply.then, Enqueue):
+            self.store.queue_callers.joined(sid, reply.then.queue, now)
+        elif kind == "queueended":
+            self.store.queue_callers.left(sid)
 
     def _observe(self, record: StepRecord, started: float) -> None:
         log.debug("call %s: %s -> %s (%.1f ms)", record.call_sid, record.kind, record.node,

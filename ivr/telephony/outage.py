@@ -11,7 +11,7 @@ import datetime as dt
 from ivr.core.engine import Engine
 from ivr.core.events import Keys, Silence
 from ivr.core.hotline import Hotline
-from ivr.core.replies import Gather, Hangup, Reply
+from ivr.core.replies import Dial, Gather, Hangup, Reply
 from ivr.core.state import State
 
 # The event name of the steps that answer the apology, and the pseudo-node it is said at (the funnel shows it).
@@ -48,6 +48,11 @@ def answer(engine: Engine, hotline: Hotline, event, state: State, called: str, n
     Outside agent hours the apology did not offer the agent, so the agent key is one more key that tries again.
     """
     if isinstance(event, Keys) and event.digits == hotline.script.settings.keys.agent and agents_open(hotline, called, now):
+        line = hotline.lines.for_number(called)
+        if line.queue is not None:
+            # A queue needs the backend (who waits, the call's state for the wait URL); the agent's own number
+            # does not, so a line that queues dials it while the backend is down.
+            return Reply((hotline.script.messages.agent_connecting,), Dial(line.agent_number), NODE)
         # The agent key needs nothing from the backend while agents answer: it dials.
         return engine.step(state, event, now)
     if isinstance(event, Silence):

@@ -23,7 +23,7 @@ EXTRA = (ANSWERED, TWIML, ENDED)
 def fingerprint(route: str, seq: str | None, event: str | None, form: MultiDict) -> str:
     """What makes a request the same request again: its route, step, event and the caller's input."""
     parts = [route, seq or "", event or "", form.getlist("Digits"), form.getlist("DialCallStatus"),
-             form.getlist("SpeechResult"), form.getlist("Confidence")]
+             form.getlist("SpeechResult"), form.getlist("Confidence"), form.getlist("QueueResult")]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 

@@ -31,7 +31,7 @@ from ivr.content.yamlsource import Located, SourceError, catalogue
 from ivr.core.engine import Engine
 from ivr.core.events import Keys, Silence
 from ivr.core.hotline import Hotline
-from ivr.core.replies import Dial, Gather, Hangup, Reply
+from ivr.core.replies import Dial, Enqueue, Gather, Hangup, Reply
 from ivr.core.script import Effort, EffortPath
 from ivr.storage.passwords import Passwords
 from ivr.storage.store import Store
@@ -157,7 +157,8 @@ def walk(engine: Engine, path: EffortPath, now: dt.datetime, effort: Effort) -> 
 
 
 def _arrive(result: PathEffort, reply: Reply, effort: Effort, path: EffortPath) -> None:
-    """The reply to the last keys: the answer's facts or the words before the agent end the path; else it is unreached."""
+    """The reply to the last keys: the answer's facts or the words before the agent (dialled or queued for) end the
+    path; else it is unreached."""
     result.node = reply.node
     if reply.answer is not None:
         start, end = reply.answer
@@ -166,7 +167,7 @@ def _arrive(result: PathEffort, reply: Reply, effort: Effort, path: EffortPath) 
         result.speech += _heard(reply.says[:heard_until], effort)
         # The last sentence of an answer is its options; what stands between the facts and it is the notes.
         result.options = _heard(reply.says[end:-1], effort)
-    elif isinstance(reply.then, Dial):
+    elif isinstance(reply.then, (Dial, Enqueue)):
         result.reached = "agent"
         result.speech += _heard(reply.says, effort)
     elif isinstance(reply.then, Hangup):
@@ -187,7 +188,7 @@ def _gathered(pressed: str, gather: Gather):
 
 
 def _ending(reply: Reply) -> str:
-    return "agent" if isinstance(reply.then, Dial) else "hangup"
+    return "agent" if isinstance(reply.then, (Dial, Enqueue)) else "hangup"
 
 
 def _heard(says, effort: Effort) -> float:

@@ -3,8 +3,8 @@
 The phone does Twilio's part of a call. It signs every request as Twilio does (X-Twilio-Signature over the full URL
 and the POST parameters), reads each TwiML answer with an XML parser and runs its verbs in order: it hears <Say>,
 waits at <Gather> (numDigits, finishOnKey, the timeout falling through to the next verb, actionOnEmptyResult),
-follows <Redirect>, stays with an agent after <Dial> until the transfer ends, and stops at <Hangup> or at the end of
-the document.
+follows <Redirect>, stays with an agent after <Dial> until the transfer ends, waits in a queue after <Enqueue> (hearing
+what the wait URL says, leaving at <Leave>), and stops at <Hangup> or at the end of the document.
 
 Where the requests go is a transport's business: `InProcess` posts to a Flask test client, and a subclass of
 `AsyncTransport` can post over HTTP from an event loop (the benchmark has one). The phone writes each exchange as a
@@ -83,6 +83,10 @@ class NotListening(PhoneError):
 
 class NotTransferring(PhoneError):
     """No <Dial> is in progress, so no transfer can end."""
+
+
+class NotQueued(PhoneError):
+    """The caller waits in no queue, so no wait, agent or queue result can reach them."""
 
 
 class BadAnswer(PhoneError):
@@ -178,6 +182,14 @@ class Phone:
         self.gather: dict | None = None
         self.dialled: str | None = None
         self.dial_action: str | None = None
+        # A caller in a queue: its name, the wait URL and the Enqueue action, and the queue parameters Twilio adds
+        # to the call's while it waits. An agent's <Dial><Queue>: the queue dialled and its url.
+        self.queued: str | None = None
+        self.wait_url: str | None = None
+        self.queue_action: str | None = None
+        self.queue_params: dict = {}
+        self.dialled_queue: str | None = None
+        self.queue_url: str | None = None
         self.ended: str | None = None  # "agent" while transferred, "hangup" once the call is over
         self.last_status: int | None = None
         self._last_xml: str | bytes = ""
@@ -187,9 +199,9 @@ class Phone:
 
     # What a caller does. With an AsyncTransport each of these returns an awaitable.
 
-    def dial(self):
-        """Call the hotline: Twilio posts to the number's Voice URL."""
-        return self._act("dial", self._visit("/voice", self.params()))
+    def dial(self, path: str = "/voice"):
+        """Call the hotline: Twilio posts to the number's Voice URL (an agent access number's is /voice/agent)."""
+        return self._act("dial", self._visit(path, self.params()))
 
     def press(self, keys: str):
         """Key presses into the waiting <Gather>; keys after the one that ends it are lost, as on a phone."""
@@ -221,6 +233,31 @@ class Phone:
             raise (CallOver if self.ended else NotTransferring)(f"no transfer to end (the call is {self.ended or 'on'})")
         return self._act(f"transfer {status}", self._dial_ended(status))
 
+    def hold(self, position: int, size: int | None = None, average: int = 0, waited: int = 0):
+        """Twilio asks the wait URL what a caller waiting in the queue hears: at `position` of `size` callers, the
+        queue's average wait `average` seconds (AvgQueueTime), this caller's `waited` (QueueTime)."""
+        if self.queued is None:
+            raise NotQueued("the caller is in no queue")
+        self.queue_params = {"QueuePosition": str(position), "CurrentQueueSize": str(size or position),
+                             "AvgQueueTime": str(average), "QueueTime": str(waited), "QueueSid": "QU" + "0" * 32}
+        return self._act(f"hold at {position}", self._visit(urljoin(self._url, self.wait_url), self.params()))
+
+    def taken(self, url: str):
+        """An agent takes the caller from the queue: Twilio runs the <Queue> url on the caller's call, then connects."""
+        if self.queued is None:
+            raise NotQueued("the caller is in no queue")
+        params = self.params(QueueSid="QU" + "0" * 32, QueueTime=self.queue_params.get("QueueTime", "0"),
+                             DequeingCallSid="CA" + "f" * 32)
+        self.queue_params = {}
+        return self._act("taken by an agent", self._taken(url, params))
+
+    def queue_ends(self, result: str = "bridged"):
+        """The caller is out of the queue: Twilio requests the Enqueue action with QueueResult (bridged, once the
+        agent's call ended; hangup, queue-full, error, system-error...)."""
+        if self.queued is None:
+            raise NotQueued("the caller is in no queue")
+        return self._act(f"queue {result}", self._left_queue(result))
+
     # Twilio's requests, for tests that send one of their own.
 
     def params(self, **extra) -> dict:
@@ -229,6 +266,7 @@ class Phone:
             "CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32, "From": self.from_, "To": self.to,
             "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01",
         }
+        params.update(self.queue_params)
         params.update(extra)
         return params
 
@@ -333,7 +371,18 @@ class Phone:
                 return
             elif verb.tag == "Dial":
                 self.dialled, self.dial_action = (verb.text or "").strip(), verb.attrib.get("action")
+                queue = verb.find("Queue")
+                if queue is not None:
+                    self.dialled_queue, self.queue_url = (queue.text or "").strip(), queue.attrib.get("url")
                 self.ended, self._rest = "agent", verbs[index + 1:]
+                return
+            elif verb.tag == "Enqueue":
+                # Twilio asks the wait URL at once and again whenever its TwiML ends (hold() does, with the place).
+                self.queued, self.wait_url = (verb.text or "").strip(), verb.attrib.get("waitUrl")
+                self.queue_action = urljoin(self._url, verb.attrib.get("action", ""))
+                return
+            elif verb.tag == "Leave":
+                yield from self._left_queue("leave")
                 return
             elif verb.tag == "Hangup":
                 break
@@ -341,7 +390,8 @@ class Phone:
         self.ended = "hangup"
 
     def _hear(self, say: ET.Element) -> None:
-        sentence = Sentence(say.text or "", self._node)
+        # The words may sit inside SSML (<prosody>) for a slower voice.
+        sentence = Sentence("".join(say.itertext()), self._node)
         self.turns[-1].sentences.append(sentence)
         self.heard.append(sentence.text)
         self.transcript.append(sentence.text)
@@ -382,6 +432,17 @@ class Phone:
             yield from self._visit(self._action(), self.params(Digits="", FinishedOnKey=finished_on))
         else:
             yield from self._run(self._rest)
+
+    def _taken(self, url: str, params: Mapping):
+        answer = yield from self._request(url, params)
+        yield from self._play(answer, self._full(url))
+        # Connected to the agent: no keys reach the hotline until the Enqueue action brings the call back.
+        self.gather, self.ended = None, "agent"
+
+    def _left_queue(self, result: str):
+        action, self.queued, self.queue_params = self.queue_action, None, {}
+        self.ended = None
+        yield from self._visit(action, self.params(QueueResult=result, QueueSid="QU" + "0" * 32, QueueTime="30"))
 
     def _dial_ended(self, status: str):
         self.ended = None

@@ -13,7 +13,16 @@ from typing import Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ivr.content.yamlsource import SourceError, catalogue, read
-from ivr.tools.phone import ANSWERED, DEFAULT_FROM, CallOver, NotListening, NotTransferring, Phone, Turn
+from ivr.tools.phone import (
+    ANSWERED,
+    DEFAULT_FROM,
+    CallOver,
+    NotListening,
+    NotQueued,
+    NotTransferring,
+    Phone,
+    Turn,
+)
 
 BASE = "http://scenario.invalid"
 
@@ -46,6 +55,32 @@ class AgentEnds(_Model):
     agent_answers: bool
 
 
+class Place(_Model):
+    """A caller's place in an agents' queue, as Twilio tells the wait URL: QueuePosition and AvgQueueTime."""
+
+    position: int = Field(ge=1, le=5000)
+    average: int = Field(default=0, ge=0, le=24 * 3600)
+
+
+class Wait(_Model):
+    wait: Place
+
+
+class OthersWaiting(_Model):
+    """Other callers already waiting in the line's queue (for a queue too long to join without the offer of a call
+    back)."""
+
+    others_waiting: int = Field(ge=1, le=5000)
+
+
+class AgentTakes(_Model):
+    agent_takes: Literal[True]
+
+
+class QueueEnds(_Model):
+    queue_ends: Literal["bridged", "hangup", "queue-full", "error", "system-error"]
+
+
 class Hear(_Model):
     hear: str | list[str]
 
@@ -55,7 +90,7 @@ class NotHear(_Model):
 
 
 class Ends(_Model):
-    ends: Literal["hangup", "agent"]
+    ends: Literal["hangup", "agent", "queue"]
 
 
 class Texted(_Model):
@@ -64,7 +99,7 @@ class Texted(_Model):
     texted: str | list[str]
 
 
-Step = Union[Press, Say, Silence, AgentEnds, Hear, NotHear, Ends, Texted]
+Step = Union[Press, Say, Silence, AgentEnds, Wait, OthersWaiting, AgentTakes, QueueEnds, Hear, NotHear, Ends, Texted]
 
 
 class Scenario(_Model):
@@ -113,7 +148,8 @@ def load(path: Path) -> list[tuple[str, Scenario]]:
     return found
 
 
-STEP_KINDS = ("press", "say", "silence", "agent_answers", "hear", "not_hear", "ends", "texted")
+STEP_KINDS = ("press", "say", "silence", "agent_answers", "wait", "others_waiting", "agent_takes", "queue_ends", "hear",
+              "not_hear", "ends", "texted")
 
 
 def _check_steps(source) -> None:
@@ -142,11 +178,33 @@ def play(app, token: str, file: str, scenario: Scenario) -> Outcome:
     outcome.transcript = phone.turns
     phone.dial()
     words = catalogue()
+
+    def agent_takes(step) -> None:
+        """An agent of the line calls its access number, and Twilio connects them to the waiting caller."""
+        line = app.extensions["ivr.versions"]().lines.for_number(scenario.call)
+        if line.queue is None:
+            raise _NoAgent
+        agent = Phone(phone.transport, token, line.queue.access, from_=line.queue.agents[0], base=BASE)
+        agent.dial("/voice/agent")
+        if agent.queue_url is None:
+            raise _NoAgent
+        phone.taken(agent.queue_url)
+
+    def others_waiting(step) -> None:
+        line = app.extensions["ivr.versions"]().lines.for_number(scenario.call)
+        if line.queue is None:
+            raise _NoAgent
+        waiting = app.extensions["ivr.store"].queue_callers
+        for n in range(step.others_waiting):
+            waiting.joined(f"CAwaiting{n}", line.queue_name(False), clock())
+
+    actions = {**_ACTIONS, AgentTakes: lambda phone, step: agent_takes(step),
+               OthersWaiting: lambda phone, step: others_waiting(step)}
     for index, step in enumerate(scenario.steps, start=1):
         if isinstance(step, Texted):
             problem = _texted(app, phone, step, index, words)
         else:
-            problem = _take(phone, step, index, words)
+            problem = _take(phone, step, index, words, actions)
         if problem:
             outcome.missing.append(problem)
             break
@@ -159,23 +217,34 @@ _ACTIONS = {
     Say: lambda phone, step: phone.say(*_words(step.say)),
     Silence: lambda phone, step: phone.silence(),
     AgentEnds: lambda phone, step: phone.transfer_ends(ANSWERED if step.agent_answers else "no-answer"),
+    Wait: lambda phone, step: phone.hold(step.wait.position, average=step.wait.average),
+    QueueEnds: lambda phone, step: phone.queue_ends(step.queue_ends),
 }
 _CANNOT = {CallOver: "scenario_call_over", NotListening: "scenario_not_listening"}
 
 
-def _take(phone: Phone, step, index: int, words: dict) -> str | None:
+class _NoAgent(Exception):
+    """No agent can take the caller: the line has no queue, or its access number dialled none."""
+
+
+def _take(phone: Phone, step, index: int, words: dict, actions: dict = _ACTIONS) -> str | None:
     """Take one step: an action of the caller or an expectation; the problem found, if any."""
-    action = _ACTIONS.get(type(step))
+    action = actions.get(type(step))
     if action is not None:
         try:
             action(phone, step)
         except NotTransferring:
             return _say(words["scenario_not_ended"], step=index, ends="agent", ended=phone.ended or "-")
+        except _NoAgent:
+            return _say(words["scenario_no_agent"], step=index)
         except (CallOver, NotListening) as exc:
             code = _CANNOT[type(exc)]
             if isinstance(step, Say) and isinstance(exc, NotListening):
                 code = "scenario_not_listening_words"
             return _say(words[code], step=index)
+        except NotQueued:
+            # Waiting, being taken or leaving a queue the caller is not in.
+            return _say(words["scenario_not_queued"], step=index)
         return None
     return _expect(phone, step, index, words)
 
@@ -192,8 +261,9 @@ def _expect(phone: Phone, step, index: int, words: dict) -> str | None:
     if isinstance(step, NotHear):
         present = [p for p in _phrases(step.not_hear) if p in phone.said]
         return _say(words["scenario_heard"], step=index, phrases="、".join(present)) if present else None
-    if phone.ended != step.ends:
-        return _say(words["scenario_not_ended"], step=index, ends=step.ends, ended=phone.ended or "-")
+    ended = "queue" if phone.queued is not None and phone.ended is None else phone.ended
+    if ended != step.ends:
+        return _say(words["scenario_not_ended"], step=index, ends=step.ends, ended=ended or "-")
     return None
 
 

@@ -1,6 +1,7 @@
 """The operators' page: calls by day and hour as charts, the funnel of a call, where callers hang up, wrong keys and
-time-outs by node, transfers and how long answers take to reach, for a chosen period and line, with a CSV export; and
-the published versions of prompts and data, with what each changed and a rollback."""
+time-outs by node, transfers and how long answers take to reach, for a chosen period and line, with a CSV export;
+the callers' open requests to be called back; and the published versions of prompts and data, with what each
+changed and a rollback."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ import io
 import math
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ivr.content.publishing import Published, diff
 from ivr.storage.feedback import feedback
@@ -68,11 +78,13 @@ def page():
         given = feedback(sql, chosen)
         versions = list(reversed(_published().listing()))[:RECENT_VERSIONS]
         lines = sorted(set(hotline.lines.lines) | set(lines_called(sql)))
+        callbacks = current_app.extensions["ivr.store"].callbacks.open()
     except BackendUnavailable:
         return render_template("operator_down.html"), 503
     response = Response(render_template(
         "operator.html", report=figures, feedback=given, days=_days(), versions=versions, chosen=chosen, lines=lines,
-        titles=titles(hotline.script), chart=_chart_data(figures), columns=charts.columns, bars=charts.bars))
+        titles=titles(hotline.script), chart=_chart_data(figures), columns=charts.columns, bars=charts.bars,
+        callbacks=callbacks, zone=hotline.lines.timezone))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -106,6 +118,19 @@ def export():
 
 def _iso(moment: dt.datetime | None) -> str:
     return "" if moment is None else moment.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
+
+
+@bp.post("/callbacks/<int:callback_id>/done")
+def callback_done(callback_id: int):
+    """An operator called the caller back: the request leaves the list. A form post, so CSRFProtect asks for the
+    page's token."""
+    try:
+        done = current_app.extensions["ivr.store"].callbacks.done(callback_id, current_app.config["CLOCK"]())
+    except BackendUnavailable:
+        return render_template("operator_down.html"), 503
+    if not done:
+        abort(404)
+    return redirect(url_for("operator.page") + "#callbacks", code=303)
 
 
 # Published versions: the list, each one's changes against the one before, and a rollback. The rollback is a form post,

@@ -100,7 +100,7 @@ def init_app(app: Flask) -> None:
 
     csrf = CSRFProtect(app)
     csrf.exempt(app.blueprints["voice"])
-    for view in ("start", "step", "status", "preview"):
+    for view in ("start", "step", "status", "preview", "queue.wait", "queue.key", "queue.take"):
         csrf.exempt(app.view_functions[f"simulator.{view}"])
 
     limiter = _limiter(app)

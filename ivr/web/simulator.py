@@ -37,12 +37,15 @@ from ivr.core.idnumber import mask
 from ivr.storage.store import BackendUnavailable
 from ivr.telephony.flow import PHONE, BadRequest, call_sid
 from ivr.web.call_records import SIMULATOR_PREFIX
+from ivr.web import simulator_queue
 from ivr.web.protection import simulator_enabled
 from ivr.telephony.sequence import engine_state
 
 log = logging.getLogger("ivr.simulator")
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+# The agents' queue's routes sit under /simulator/queue, behind the same guard.
+bp.register_blueprint(simulator_queue.bp)
 
 TEXT_FILE = Path(__file__).parent / "static" / "simulator-text.json"
 TOKEN_HEADER = "X-Simulator-Token"
@@ -113,6 +116,7 @@ def page():
         "account": ACCOUNT_SID,
         "base": url_for("simulator.page"),
         "callUrl": url_for("simulator.start"),
+        "takeUrl": url_for("simulator.queue.take"),
         "statusUrl": url_for("simulator.status"),
         "previewUrl": url_for("simulator.preview"),
         "versionUrl": url_for("simulator.version"),
@@ -144,7 +148,9 @@ def login():
 
 
 def step_url(seq: int, event: str | None) -> str:
-    """Where the page posts the next step: this blueprint's twin of /voice/step."""
+    """Where the page posts the next step: this blueprint's twin of /voice/step (and of the queue's wait URL)."""
+    if event == "wait":
+        return url_for("simulator.queue.wait")
     return url_for("simulator.step", seq=seq, event=event)
 
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.storage.store import BackendUnavailable
 from ivr.telephony.flow import BadRequest
+from ivr.telephony.queueing import Queues
 from ivr.telephony.signatures import require_twilio_signature
 
 log = logging.getLogger("ivr.webhooks")
@@ -19,10 +20,23 @@ bp.before_request(require_twilio_signature)
 
 
 def step_url(seq: int, event: str | None) -> str:
-    """Where Twilio posts the next step; it carries only the step number and the kind of event."""
-    path = url_for("voice.step", seq=seq, event=event)
+    """Where Twilio posts the next step; it carries only the step number and the kind of event. A caller in an
+    agents' queue is asked about by the wait URL, which needs no step: the queue's requests change no call."""
+    if event == "wait":
+        return queue_url("wait")
+    return public_url("voice.step", seq=seq, event=event)
+
+
+def queue_url(kind: str) -> str:
+    """The URLs of a caller waiting in an agents' queue: the wait URL itself, and where a key pressed there goes."""
+    return public_url("voice.queue_wait" if kind == "wait" else "voice.queue_key")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The URL Twilio calls (and signs) for an endpoint: under IVR_PUBLIC_URL where it is set."""
+    path = url_for(endpoint, **values)
     base = current_app.config["IVR_PUBLIC_URL"].rstrip("/")
-    return base + path if base else url_for("voice.step", seq=seq, event=event, _external=True)
+    return base + path if base else url_for(endpoint, **values, _external=True)
 
 
 def twiml(text: str) -> Response:
@@ -39,6 +53,34 @@ def step():
     seq = request.args.get("seq")
     event = request.args.get("event")
     return twiml(current_app.extensions["ivr.flow"].step(request.form, seq, event, step_url))
+
+
+def queues() -> Queues:
+    return Queues(current_app.extensions["ivr.flow"])
+
+
+@bp.post("/queue/wait")
+def queue_wait():
+    """Twilio's wait URL while a caller waits in an agents' queue."""
+    return twiml(queues().wait(request.form, queue_url))
+
+
+@bp.post("/queue/key")
+def queue_key():
+    """A key pressed during the wait."""
+    return twiml(queues().key(request.form, queue_url))
+
+
+@bp.post("/queue/answered")
+def queue_answered():
+    """Requested on the caller's call as an agent takes it from the queue (the <Queue> url)."""
+    return twiml(queues().answered(request.form))
+
+
+@bp.post("/agent")
+def agent_access():
+    """The voice webhook of a line's agent access number: the next waiting caller, for the line's agents only."""
+    return twiml(queues().agent(request.form, public_url("voice.queue_answered")))
 
 
 @bp.post("/status")

@@ -7,6 +7,8 @@ import pytest
 from tests.conftest import BEIJING
 from tests.prompts import AGENT_BUSY, BEIJING_HOURS, MAIN, MESSAGES, NODES, READ, SETTINGS, hours, next_opening
 
+AGENT_CLOSED = NODES[SETTINGS.agent_closed].prompt
+
 MONDAY, FRIDAY, SATURDAY, SUNDAY = 23, 27, 28, 22  # days of November 2026
 
 
@@ -35,12 +37,14 @@ def test_zero_dials_the_agent_in_hours(caller, clock, when):
     (at(FRIDAY, 20), next_opening(0, 8)),  # Monday, named by its day
     (at(SATURDAY, 10), next_opening(0, 8)),
 ])
-def test_zero_out_of_hours_says_the_hours_and_the_next_opening_and_returns_to_the_menu(caller, clock, when, opens):
+def test_zero_out_of_hours_says_the_hours_and_the_next_opening_and_offers_a_call_back(caller, clock, when, opens):
     clock.now = when
     c = caller()
     c.dial()
-    assert c.press("0") == [BEIJING_HOURS, opens, MAIN.short]
+    assert c.press("0") == [BEIJING_HOURS, opens, AGENT_CLOSED]
     assert c.dialled is None and not c.hung_up
+    # No dead end: 9 is the main menu, as everywhere.
+    assert c.press("9") == [MAIN.short]
 
 
 def test_an_afternoon_period_names_the_afternoon_once(caller, clock):

@@ -34,13 +34,13 @@ WHERE_LAST = '      "2": rebate_area_code\n'
 CASES = [
     # (old, new, the errors found: (file, line, column, code))
     (WHERE_PROMPT, '    prompt: "查询{line_region}的标准按1，其他地区按2，挂失按4，主菜单按9。"',
-     [("menus.yaml", 90, 13, "key_not_in_menu")]),
-    (WHERE_PROMPT, '    prompt: "查询{line_region}的标准按1，主菜单按9。"', [("menus.yaml", 93, 7, "option_not_said")]),
+     [("menus.yaml", 92, 13, "key_not_in_menu")]),
+    (WHERE_PROMPT, '    prompt: "查询{line_region}的标准按1，主菜单按9。"', [("menus.yaml", 95, 7, "option_not_said")]),
     ('人工按0。"\n    options:\n      "1": back', '人工按0，结束按井号。"\n    options:\n      "1": back',
-     [("menus.yaml", 165, 13, "key_not_in_menu")]),
-    ('    greeting: "医保热线，您好。"', '    greeting: "医保热线，您好。挂失请按5。"', [("menus.yaml", 16, 15, "key_not_in_menu")]),
+     [("menus.yaml", 167, 13, "key_not_in_menu")]),
+    ('    greeting: "医保热线，您好。"', '    greeting: "医保热线，您好。挂失请按5。"', [("menus.yaml", 18, 15, "key_not_in_menu")]),
     # A new option its hand-written prompt does not tell is an error at the option.
-    (WHERE_LAST, WHERE_LAST + '      "3": rebate_age\n', [("menus.yaml", 94, 7, "option_not_said")]),
+    (WHERE_LAST, WHERE_LAST + '      "3": rebate_age\n', [("menus.yaml", 96, 7, "option_not_said")]),
 ]
 
 
@@ -68,7 +68,7 @@ def test_the_cli_says_which_key_and_how_to_fix_it_in_chinese_and_english(project
     result = CliRunner().invoke(main, ["check", str(project)])
     assert result.exit_code == 1
     chinese, english = result.output.splitlines()[:2]
-    assert chinese.startswith(f"{project / 'prompts' / 'menus.yaml'}:90:13: error/错误: ")
+    assert chinese.startswith(f"{project / 'prompts' / 'menus.yaml'}:92:13: error/错误: ")
     assert "“按4”" in chinese and "没有按键 4 的选项" in chinese
     assert "no option on the key 4" in english and "* 0 9" in english
 
@@ -76,5 +76,5 @@ def test_the_cli_says_which_key_and_how_to_fix_it_in_chinese_and_english(project
 def test_an_option_never_announced_names_the_prompt_to_say_it_in(project):
     edit(project, "prompts/menus.yaml", WHERE_PROMPT, '    prompt: "查询{line_region}的标准按1，主菜单按9。"')
     [problem] = [p for p in check(project / "prompts", project / "data").problems if not p.warning]
-    assert "nodes.rebate_where.prompt (line 90)" in problem.message and "“按2”" in problem.message
-    assert "nodes.rebate_where.prompt（第 90 行）" in problem.zh
+    assert "nodes.rebate_where.prompt (line 92)" in problem.message and "“按2”" in problem.message
+    assert "nodes.rebate_where.prompt（第 92 行）" in problem.zh

@@ -146,7 +146,7 @@ def test_its_action_is_refused_outside_its_own_nodes(fact_kind, project):
     menus.write_text(menus.read_text(encoding="utf-8").replace('{go: fact,', '{go: more_fact,'), encoding="utf-8")
     # The same action on another key than in its own node is a second, separate mistake (one key map).
     problems = [p for p in check_script(project / "prompts") if not p.warning and p.code != "action_key_differs"]
-    assert [(Path(p.mark.file).name, p.mark.line, p.code) for p in problems] == [("menus.yaml", 23, "action_here")]
+    assert [(Path(p.mark.file).name, p.mark.line, p.code) for p in problems] == [("menus.yaml", 25, "action_here")]
     assert "fact" in problems[0].message
 
 

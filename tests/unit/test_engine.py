@@ -10,7 +10,7 @@ from ivr.content.accounts import load_accounts
 from ivr.content.version import load_hotline
 from ivr.core.engine import Engine
 from ivr.core.events import Keys, Silence
-from ivr.core.ports import Attempt, Registered
+from ivr.core.ports import Attempt, QueueLoad, Registered
 from ivr.core.replies import Dial, Gather, Hangup
 from ivr.core.state import State
 from ivr.storage.passwords import Passwords
@@ -29,6 +29,9 @@ class MemoryBackend:
         self.failures = {}
         self.locked = {ref for ref, a in self.accounts.items() if a.locked}
         self.mobiles = {}
+        # Callers waiting in each agents' queue with its average wait, and the call backs asked for, in order.
+        self.queues: dict[str, QueueLoad] = {}
+        self.callbacks: list[tuple] = []
         for reference, account in self.accounts.items():
             if account.mobile:
                 self.mobiles.setdefault(account.mobile, []).append(reference)
@@ -48,6 +51,12 @@ class MemoryBackend:
 
     def is_locked(self, reference):
         return reference in self.locked
+
+    def queue_load(self, queue, now):
+        return self.queues.get(queue, QueueLoad(0, 0))
+
+    def request_callback(self, number, line, topic, now, due):
+        self.callbacks.append((number, line, topic, now, due))
 
     def attempt_password(self, reference, keys, caller, now, limit, caller_limit):
         if reference in self.locked:

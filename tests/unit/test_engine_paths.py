@@ -149,7 +149,7 @@ def test_the_agent_key_dials_the_line_s_agents_in_their_hours():
     assert reply.node == SETTINGS.start
 
 
-def test_outside_hours_the_agent_key_says_the_hours_and_goes_back_to_the_menu():
+def test_outside_hours_the_agent_key_says_the_hours_and_offers_a_call_back():
     reply = Call(now=NIGHT).press(KEYS.agent)
     closed = reply.says[0]
     assert closed.startswith(MESSAGES.agent_closed.split("{")[0])
@@ -159,8 +159,9 @@ def test_outside_hours_the_agent_key_says_the_hours_and_goes_back_to_the_menu():
     assert MESSAGES.hours_separator in closed
     # Monday 22:00: agents next answer on Tuesday at 8:00, tomorrow.
     assert reply.says[1] == MESSAGES.agent_next.format(when=MESSAGES.tomorrow + READ.clock(8, 0))
-    # Back at a menu the caller has heard: its short form.
-    assert reply.says[2:] == (MAIN.short,) and reply.then == MENU
+    # Then a call back from that opening, or the menus: never a dead end.
+    assert reply.says[2:] == (NODES[SETTINGS.agent_closed].prompt,) and reply.then == MENU
+    assert reply.node == SETTINGS.agent_closed
 
 
 def test_after_the_agent_hangs_up_the_caller_is_asked_for_a_rating_and_a_busy_agent_leads_to_a_choice():
@@ -475,7 +476,9 @@ def test_the_global_actions_work_as_menu_options(extra, key, says, then):
     assert reply.node == ("shortcuts" if key != "1" else SETTINGS.start)
     # A right key starts the wrong-key count afresh; the main menu forgets what was chosen.
     assert state.nomatch == 0
-    assert state.slots == ({} if key == "1" else {"region": "gansu"})
+    # Asking for an agent keeps where from, the topic of a call back the caller may ask for instead.
+    expected = {} if key == "1" else {"region": "gansu", "topic": "shortcuts"} if key == "2" else {"region": "gansu"}
+    assert state.slots == expected
 
 
 def test_the_agent_option_outside_hours_says_the_hours_and_goes_home(extra):
@@ -483,8 +486,8 @@ def test_the_agent_option_outside_hours_says_the_hours_and_goes_home(extra):
     engine.step(state, Keys("5"), NIGHT)
     reply = engine.step(state, Keys("2"), NIGHT)
     assert reply.says[0].startswith(MESSAGES.agent_closed.split("{")[0])
-    home = extra.script.nodes[SETTINGS.start].short
-    assert reply.says[1:] == (MESSAGES.agent_next.format(when=MESSAGES.tomorrow + READ.clock(8, 0)), home)
+    assert reply.says[1:] == (MESSAGES.agent_next.format(when=MESSAGES.tomorrow + READ.clock(8, 0)),
+                              extra.script.nodes[SETTINGS.agent_closed].prompt)
 
 
 def test_the_wrong_key_count_starts_afresh_at_each_node():
@@ -625,7 +628,8 @@ def test_every_way_home_reaches_a_start_node_that_is_an_answer(starts_at_an_answ
     engine.step(state, Keys(KEYS.agent), NOW)
     assert engine.step(state, DialEnded(answered=False), NOW).node == SETTINGS.agent_busy
     assert engine.step(state, Keys(KEYS.main), NOW).says[-1] == where.prompt.format(line_region="北京")
-    assert engine.step(state, Keys(KEYS.agent), NIGHT).node == "rebate_where"
+    assert engine.step(state, Keys(KEYS.agent), NIGHT).node == SETTINGS.agent_closed
+    assert engine.step(state, Keys(KEYS.main), NIGHT).node == "rebate_where"
     state, reply = engine.restart(BEIJING_LINE, NOW, [])
     assert reply.node == "rebate_where"
 

@@ -104,3 +104,16 @@ def test_the_rating_setting_must_name_a_menu(project):
                         encoding="utf-8")
     codes = [code for code, _ in errors(project)]
     assert "rating_not_menu" in codes
+
+
+def test_a_call_back_is_on_the_queues_leave_key_in_every_menu(project):
+    # The waiting caller leaves the queue for a call back with settings.queue.leave_key; a menu may not ask for the
+    # call back with another key.
+    edit(project, '''    prompt: "需要人工回电请按1，主菜单按9。"
+    options:
+      "1": callback''', '''    prompt: "需要人工回电请按2，主菜单按9。"
+    options:
+      "2": callback''')
+    found = errors(project)
+    assert "callback_key_differs" in [code for code, _ in found]
+    assert any("leave_key" in message and "agent_closed" in message for _, message in found)

@@ -84,6 +84,10 @@ def test_one_entry_adds_an_option_to_every_prompt_the_caller_hears_and_to_what_t
     assert new in node.short and said(LABELS.global_labels.repeat, KEYS.repeat) in node.short
     assert engine.step(state, Keys("7"), NOW).says[-1] == node.prompt
     assert engine.step(state, Silence(), NOW).says[-1] == node.short
+    # Older callers hear the agent key first, then every option, the new one included, and no second agent key.
+    lead = LABELS.elder_lead.format(key=KEYS.agent)
+    assert node.elder_prompt.startswith(lead) and new in node.elder_prompt
+    assert said(LABELS.global_labels.agent, KEYS.agent) not in node.elder_prompt
 
     # Words: the label is a phrase of its key, among the recogniser's hints and the words a re-prompt offers.
     assert "结束" in hints(hotline.script, SETTINGS.start)
@@ -116,19 +120,20 @@ def test_a_prompt_written_by_hand_is_kept_and_the_labels_are_only_words(project)
 
 CASES = [
     # (file, old, new, (file, line, column, code)): what an operator can get wrong with labels.
-    ("menus.yaml", LAST, LAST + '      "5": goodbye\n', ("menus.yaml", 23, 7, "option_without_label")),
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: ""}\n', ("menus.yaml", 22, 32, "label_empty")),
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: "。"}\n', ("menus.yaml", 22, 32, "label_empty")),
+    ("menus.yaml", LAST, LAST + '      "5": goodbye\n', ("menus.yaml", 25, 7, "option_without_label")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: ""}\n', ("menus.yaml", 24, 32, "label_empty")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: "。"}\n', ("menus.yaml", 24, 32, "label_empty")),
     ("menus.yaml", '    greeting: "医保热线，您好。"\n', '    greeting: "医保热线，您好。"\n    short: "余额按1。"\n',
-     ("menus.yaml", 17, 5, "short_without_prompt")),
-    ("menus.yaml", '    prompt: "人工坐席正忙。再试一次按0，主菜单按9。"\n', "", ("menus.yaml", 172, 3, "menu_without_prompt")),
-    ("settings.yaml", "  menu_labels:\n", "  menu_labelz:\n", ("settings.yaml", 69, 3, "unknown_field")),
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: "{region}标准"}\n', ("menus.yaml", 22, 32, "unknown_placeholder")),
+     ("menus.yaml", 19, 5, "short_without_prompt")),
+    ("menus.yaml", '    prompt: "人工坐席正忙。再试一次按0，人工回电按1，主菜单按9。"\n    options: {"1": callback}\n', "    options: {}\n",
+     ("menus.yaml", 174, 3, "menu_without_prompt")),
+    ("settings.yaml", "  menu_labels:\n", "  menu_labelz:\n", ("settings.yaml", 78, 3, "unknown_field")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: "{region}标准"}\n', ("menus.yaml", 24, 32, "unknown_placeholder")),
     # A label is what callers say for its key: the same words for another key, or for the agent, are not understood.
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: 人工}\n', ("menus.yaml", 22, 32, "phrase_twice")),
-    ("menus.yaml", LAST, '      "3": {go: rebate, label: 查余额}\n', ("menus.yaml", 22, 32, "phrase_twice")),
-    ("settings.yaml", "    short: [main, agent, repeat]", "    short: [main, agent, main]", ("settings.yaml", 74, 26, "role_twice")),
-    ("settings.yaml", '    option: "{label}按{key}"', '    option: "{label}按"', ("settings.yaml", 70, 13, "placeholder_not_said")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: 人工}\n', ("menus.yaml", 24, 32, "phrase_twice")),
+    ("menus.yaml", LAST, '      "3": {go: rebate, label: 查余额}\n', ("menus.yaml", 24, 32, "phrase_twice")),
+    ("settings.yaml", "    short: [main, agent, repeat]", "    short: [main, agent, main]", ("settings.yaml", 83, 26, "role_twice")),
+    ("settings.yaml", '    option: "{label}按{key}"', '    option: "{label}按"', ("settings.yaml", 79, 13, "placeholder_not_said")),
 ]
 
 
@@ -143,10 +148,10 @@ def test_without_the_settings_to_build_with_a_menu_without_prompt_is_an_error_at
     path = project / "prompts" / "settings.yaml"
     text = path.read_text(encoding="utf-8")
     start = text.index("  menu_labels:\n")
-    end = text.index("  global_labels:", start)
+    end = text.index("  elder_lead:", start)
     path.write_text(text[:start] + text[text.index("\n", end) + 1:], encoding="utf-8")
     errors = [problem[:4] for problem in found(project) if not problem[4]]
-    assert errors == [("menus.yaml", 12, 3, "menu_labels_missing"), ("menus.yaml", 150, 3, "menu_labels_missing")]
+    assert errors == [("menus.yaml", 14, 3, "menu_labels_missing"), ("menus.yaml", 152, 3, "menu_labels_missing")]
 
 
 def test_key_words_that_are_not_words_are_an_error_of_the_reading_lexicon_not_a_crash(project):
@@ -160,5 +165,5 @@ def test_the_cli_names_the_option_without_a_label_and_how_to_write_one(project):
     result = CliRunner().invoke(main, ["check", str(project)])
     assert result.exit_code == 1
     chinese, english = result.output.splitlines()[:2]
-    assert chinese.startswith(f"{project / 'prompts' / 'menus.yaml'}:23:7: error/错误: ")
+    assert chinese.startswith(f"{project / 'prompts' / 'menus.yaml'}:25:7: error/错误: ")
     assert "nodes.main.options.5" in english and "{go: goodbye, label:" in english and "label" in chinese

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.core.lines import Line, LineBook, Period
+from ivr.core.lines import AgentQueue, Elder, Line, LineBook, Period
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 OFFICE = Period("weekdays", dt.time(9, 0), dt.time(17, 0))
@@ -40,3 +40,29 @@ def test_a_called_number_is_found_whatever_its_punctuation(called):
 @pytest.mark.parametrize("called", [None, "", "861012393", "+869999"])
 def test_an_unknown_or_missing_number_reaches_the_default_line(called):
     assert BOOK.for_number(called) is SHANGHAI_LINE
+
+
+ELDER_LINE = Line("shenzhen", ("+8675512393",), "shenzhen", "+8675565550100", None,
+                  queue=AgentQueue("+8675565550199", ("+8675565550101",), 10, 900), elder=Elder(65))
+
+
+@pytest.mark.parametrize("born, elder", [
+    (dt.date(1961, 11, 23), True),  # 65 on the day
+    (dt.date(1961, 11, 24), False),  # 65 tomorrow
+    (dt.date(1940, 2, 29), True),
+    (dt.date(1990, 1, 20), False),
+])
+def test_an_older_caller_is_one_of_the_lines_age_or_more_on_the_day(born, elder):
+    assert ELDER_LINE.is_elder(born, dt.date(2026, 11, 23)) is elder
+    # A line with no older callers' service treats nobody apart.
+    assert not BEIJING_LINE.is_elder(born, dt.date(2026, 11, 23))
+
+
+def test_older_callers_wait_in_a_queue_of_their_own():
+    assert ELDER_LINE.queue_name(True) != ELDER_LINE.queue_name(False)
+
+
+def test_the_access_number_finds_its_line_and_no_other_number_does():
+    book = LineBook(BEIJING, "beijing", {"beijing": BEIJING_LINE, "shenzhen": ELDER_LINE})
+    assert book.for_access("+86 755 6555 0199") is ELDER_LINE
+    assert book.for_access("+8675512393") is None and book.for_access("") is None

@@ -378,8 +378,9 @@ def test_an_option_without_words_is_chosen_by_its_number_said(tmp_path_factory):
 
 def test_an_option_on_a_global_key_keeps_the_global_words_after_its_own(tmp_path_factory):
     hotline = edited(tmp_path_factory, "busy_words", "menus.yaml",
-                     ("    prompt: \"人工坐席正忙。再试一次按0，主菜单按9。\"\n    options: {}\n",
-                      "    prompt: \"人工坐席正忙。再试一次按0，主菜单按9。\"\n    options: {}\n    say:\n      \"0\": [再试一次]\n"))
+                     ("    prompt: \"人工坐席正忙。再试一次按0，人工回电按1，主菜单按9。\"\n    options: {\"1\": callback}\n",
+                      "    prompt: \"人工坐席正忙。再试一次按0，人工回电按1，主菜单按9。\"\n    options: {\"1\": callback}\n"
+                      "    say:\n      \"0\": [再试一次]\n"))
     assert listening.phrases(hotline.script, hotline.script.nodes[SETTINGS.agent_busy])[SETTINGS.keys.agent] == (
         ("再试一次",) + tuple(WORDS.agent))
     engine = Engine(hotline, MemoryBackend())

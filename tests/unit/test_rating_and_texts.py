@@ -130,7 +130,8 @@ def test_without_a_rating_menu_the_agent_leg_ends_with_thanks(tmp_path):
     settings.write_text(settings.read_text(encoding="utf-8").replace("  rating: rating\n", ""), encoding="utf-8")
     menus = tmp_path / "prompts" / "menus.yaml"
     text = menus.read_text(encoding="utf-8")
-    menus.write_text(text[:text.index("\n  # Asked when the agent leg ends")] + "\n", encoding="utf-8")
+    rating = text.index("\n  # Asked when the agent leg ends")
+    menus.write_text(text[:rating] + text[text.index("\n  # Outside agent hours", rating):], encoding="utf-8")
     engine = Engine(load_hotline(tmp_path / "prompts", ROOT / "data"), MemoryBackend())
     state, _ = engine.start(BEIJING_LINE, NOW)
     reply = engine.agent_leg_ended(state, NOW)

@@ -1,5 +1,6 @@
 // The hotline simulator: plays the TwiML the app returns the way Twilio would, and posts each next step back.
-// Nothing here knows the menus; it only knows TwiML (Say, Gather, Redirect, Dial, Hangup, Pause).
+// Nothing here knows the menus; it only knows TwiML (Say, Gather, Redirect, Dial, Hangup, Pause, and Enqueue with
+// the queue's wait in simulator-queue.js).
 "use strict";
 
 (() => {
@@ -462,6 +463,14 @@
           return { url, params: { DialCallStatus: outcome, DialCallDuration: duration },
             event: "event_dial", values: { status: outcome } };
         }
+        case "Enqueue": {
+          const page = { post, gather, sayLine, addNote, label, setStatus, callParams, takeUrl: CONFIG.takeUrl };
+          const result = await window.simulatorQueue.wait(verb, page, signal);
+          if (!result) return null;
+          return { url: verb.getAttribute("action"),
+            params: { QueueResult: result, QueueSid: window.simulatorQueue.QUEUE_SID, QueueTime: "0" },
+            event: "event_queue", values: { result } };
+        }
         case "Hangup":
           addNote("hung_up_by_hotline");
           return null;
@@ -536,6 +545,7 @@
     if (speech.supported) window.speechSynthesis.cancel();
     stopCountdown();
     $("dial-panel").hidden = true;
+    $("queue-panel").hidden = true;
     $("hangup").disabled = true;
     $("call").disabled = false;
     $("call").dataset.text = "call_again";
