@@ -86,7 +86,7 @@ def test_the_leave_key_leaves_the_queue_for_a_call_back_kept_in_the_database(cal
     assert store.queue_load(LINE.queue_name(False), store_now()).waiting == 0
 
 
-def test_an_agent_takes_the_caller_and_the_call_ends_as_after_a_transfer(caller, store):
+def test_an_agent_takes_the_caller_who_then_rates_the_service_as_after_a_transfer(caller, store):
     c = queued(caller)
     c.hold(position=1)
     agent = caller(to=ACCESS, from_=AGENT)
@@ -95,8 +95,9 @@ def test_an_agent_takes_the_caller_and_the_call_ends_as_after_a_transfer(caller,
     assert c.taken(agent.queue_url) == [MESSAGES.queue_answered]
     # Taken: no longer counted as waiting, so the next agent is not sent to an empty queue.
     assert store.queue_load(LINE.queue_name(False), store_now()).waiting == 0
-    assert c.queue_ends("bridged") == [MESSAGES.agent_after_call]
-    assert c.hung_up
+    # The agent's call over, the caller is asked to rate the service, as after an answered transfer.
+    assert c.queue_ends("bridged") == [NODES[SETTINGS.rating].prompt]
+    assert not c.hung_up
 
 
 def test_the_access_number_serves_the_older_callers_queue_first(caller):
@@ -305,7 +306,7 @@ def test_the_queue_with_postgres_and_redis(postgres_url, redis_url, clock):  # n
         agent = Phone(app.test_client(), TOKEN, to=ACCESS, from_=AGENT)
         agent.dial("/voice/agent")
         caller.taken(agent.queue_url)
-        assert caller.queue_ends("bridged") == [MESSAGES.agent_after_call]
+        assert caller.queue_ends("bridged") == [NODES[SETTINGS.rating].prompt]
         assert store.queue_load(LINE.queue_name(False), store_now()).waiting == 0
     finally:
         app.extensions["ivr.store"].close()

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.integration.test_simulator_api import Browser, make_app
-from tests.prompts import MESSAGES, READ, SETTINGS
+from tests.prompts import MESSAGES, NODES, READ, SETTINGS
 
 SHENZHEN = "+8675512393"
 
@@ -55,7 +55,7 @@ def test_acting_as_the_agent_takes_the_caller_out_of_the_wait(app):
     assert app.extensions["ivr.store"].queue_callers.waits(browser.sid) is None
     action = re.search(r'<Enqueue action="([^"]+)"', answer["twiml"]).group(1).replace("&amp;", "&")
     ended = post(browser, action, QueueResult="bridged", QueueSid="QU" + "0" * 32, QueueTime="0")
-    assert said(ended.json["twiml"]) == [MESSAGES.agent_after_call]
+    assert said(ended.json["twiml"]) == [NODES[SETTINGS.rating].prompt]
 
 
 @pytest.mark.parametrize("path", ["/simulator/queue/wait", "/simulator/queue/key", "/simulator/queue/take"])
