@@ -7,7 +7,7 @@ import logging
 from urllib.parse import urlparse
 
 from flask import abort, current_app, request
-from twilio.request_validator import RequestValidator, remove_port
+from twilio.request_validator import RequestValidator
 
 log = logging.getLogger("ivr.security")
 
@@ -44,13 +44,14 @@ def require_twilio_signature() -> None:
 
 
 def signed(validator: RequestValidator, url: str, signature: str) -> bool:
-    """Whether Twilio signed the request: the URL without a port first, the form Twilio itself signs.
+    """Whether Twilio signed the request: the URL as it is first, then twilio's own check.
 
-    twilio's validate() always computes two signatures, for the URL with its port and without; a match on the one
-    without is enough for it, so that one is tried alone first, and validate() decides only when it does not match.
+    twilio's validate() always computes two signatures, for the URL with a port and without; the URL as it is (as
+    urlparse gives it back) is always one of the two, and a match on either is enough for it. So that one is tried
+    alone first, and validate() decides only when it does not match.
     tests/integration/test_signature_check.py holds the two to the same answers.
     """
-    expected = validator.compute_signature(remove_port(urlparse(url)), request.form)
+    expected = validator.compute_signature(urlparse(url).geturl(), request.form)
     if hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         return True
     return validator.validate(url, request.form, signature)
