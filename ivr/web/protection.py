@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 
 from flask import Flask, Response, abort, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
@@ -104,6 +105,9 @@ def init_app(app: Flask) -> None:
         csrf.exempt(app.view_functions[f"simulator.{view}"])
 
     limiter = _limiter(app)
+    # The limits guard the pages' passwords; Twilio's webhooks have none, so they skip working that out per request.
+    limiter.request_filter(lambda: request.blueprint == "voice")
+    app.session_interface = PagesOnlySessions()
     login = app.view_functions["simulator.login"]
     app.view_functions["simulator.login"] = limiter.limit(LOGIN_LIMIT, deduct_when=_refused)(login)
     # One count for the operator password, whichever page it was tried on.
@@ -111,6 +115,15 @@ def init_app(app: Flask) -> None:
     for name in ("operator", "menumap"):
         operator_login(app.blueprints[name])
     app.extensions["ivr.limiter"] = limiter
+
+
+class PagesOnlySessions(SecureCookieSessionInterface):
+    """Session cookies for the pages; Twilio's webhooks never carry one, so they skip opening and checking it."""
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith("/voice"):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def _add_hsts(response: Response) -> Response:
