@@ -98,7 +98,8 @@ def paced_table(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--callers", type=int, default=32, help="concurrent scripted callers")
+    parser.add_argument("--callers", type=int, default=32,
+                        help="concurrent scripted callers (calls in progress; they share at most 64 connections)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured run")
     parser.add_argument("--rate", type=float, default=None,
                         help=f"requests per second in total of the paced runs (default: {AIM_SHARE} of the "
@@ -113,8 +114,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.paced_seconds is None:
         args.paced_seconds = args.seconds
-    if not (1 <= args.callers <= 256 and 0 < args.seconds <= 120 and 0 < args.paced_seconds <= 120):
-        parser.error("callers must be 1-256 and seconds and paced seconds at most 120")
+    if not (1 <= args.callers <= 10_000 and 0 < args.seconds <= 120 and 0 < args.paced_seconds <= 120):
+        parser.error("callers must be 1-10000 and seconds and paced seconds at most 120")
     if args.rate is not None and args.rate < 0:
         parser.error("rate must not be negative")
 

@@ -25,6 +25,10 @@ PASSWORD = "111111#"
 SCRIPT = (ENTRY_KEY, "9", "1", "110101196106080024#", PASSWORD, "9", "2", "6", "9", "3")
 
 
+# Open connections to the server at most, whatever the number of calls.
+MAX_CONNECTIONS = 64
+
+
 @dataclass
 class Result:
     latencies: list[float] = field(default_factory=list)
@@ -125,7 +129,9 @@ async def _call(line: Line, base: str, token: str, deadline: float) -> None:
 async def _run(base: str, token: str, callers: int, seconds: float, max_requests: int, rate: float) -> Result:
     result = Result()
     deadline = time.perf_counter() + seconds
-    connector = aiohttp.TCPConnector(limit=callers)
+    # Calls are not tied to connections (Twilio opens its own for each request), so thousands of calls share a
+    # bounded number of them, as many as the servers' threads can serve at once and more.
+    connector = aiohttp.TCPConnector(limit=min(callers, MAX_CONNECTIONS))
     timeout = aiohttp.ClientTimeout(total=15)
 
     async def caller(session):

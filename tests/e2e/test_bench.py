@@ -43,3 +43,30 @@ def test_breakdown_times_storage_apart_inside_the_app():
 def test_benchmark_refuses_addresses_off_this_machine(url):
     with pytest.raises(ValueError, match="loopback"):
         check_loopback(url)
+
+
+def test_steps_benchmark_plays_signed_menu_keys_through_wrk():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.steps", "--scenarios", "menu", "--runs", "1", "--seconds", "1",
+         "--connections", "2", "--per-connection", "400"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| hotline, SQLite, 10 nodes | 1 |"))
+    requests, errors = row.split("|")[3:5]
+    assert int(requests) > 0 and int(errors) == 0
+
+
+def test_profile_puts_each_sample_under_its_most_specific_heading():
+    from bench.profile import OTHER, heading
+
+    flask = "Flask.wsgi_app (flask/app.py:1);Flask.preprocess_request (flask/app.py:2)"
+    assert heading(f"{flask};require_twilio_signature (ivr/telephony/signatures.py:3);hmac (hmac.py:4)") == \
+        "signature check"
+    assert heading(f"{flask};step (ivr/web/webhooks.py:5);CallFlow._finish (ivr/telephony/flow.py:6);"
+                   "Store.transaction (ivr/storage/store.py:7);execute (redis/client.py:8)") == \
+        "call state and step record (storage)"
+    assert heading(f"{flask};step (ivr/web/webhooks.py:5);render (ivr/telephony/twiml.py:9)") == \
+        "TwiML and the step URL"
+    assert heading("worker (gunicorn/workers/gthread.py:1)") == "gunicorn (HTTP parsing, sockets, threads)"
+    assert heading("run (threading.py:1)") == OTHER
