@@ -3,10 +3,12 @@ reply carries for the outer layers to store and send. Sentences come from the sc
 
 from decimal import Decimal
 
+import pytest
+
 from ivr.core import answers
 from ivr.core.answers import Context
 from ivr.core.events import DialEnded
-from ivr.core.reading import Writer
+from ivr.core.reading import Reader, Writer
 from ivr.core.replies import Hangup
 from ivr.core.script import RATINGS
 from ivr.core.state import State
@@ -42,7 +44,7 @@ def test_each_rating_key_thanks_the_caller_ends_the_call_and_carries_its_rating(
         assert call.reply.says == (RATING.prompt,) and call.reply.node == SETTINGS.rating
         reply = call.press(key)
         assert reply.rating == target and reply.rating in RATINGS
-        assert reply.says == (MESSAGES.rating_thanks,) and reply.then == Hangup()
+        assert reply.says == (MESSAGES.rating_thanks,) and reply.then == Hangup() and reply.node == SETTINGS.rating
 
 
 def test_the_rating_is_asked_once_more_after_a_silence_then_the_call_ends_without_one():
@@ -222,3 +224,10 @@ def test_the_writer_rounds_half_cents_up_and_writes_whole_numbers_without_losing
     # A figure worked out as a Decimal in exponent form is still written as digits.
     assert writer.decimal(Decimal("1E+1")) == "10"
     assert writer.integer(2025) == "2025"
+
+
+def test_a_lexicon_without_key_words_says_the_keys_as_written_and_one_without_written_units_is_refused():
+    lexicon = SCRIPT.reader.lexicon
+    assert Reader({name: part for name, part in lexicon.items() if name != "keys"}).key("#") == "#"
+    with pytest.raises(ValueError):
+        Writer(dict(lexicon, written={"amount": lexicon["written"]["amount"]}))
