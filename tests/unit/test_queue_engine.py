@@ -91,8 +91,9 @@ def test_outside_hours_the_call_back_is_due_at_the_next_opening():
     assert engine.step(state, Keys("0"), NIGHT).node == SETTINGS.agent_closed
     reply = engine.step(state, Keys(SETTINGS.queue.leave_key), NIGHT)
     assert reply.says[0] == MESSAGES.callback_next.format(when=MESSAGES.tomorrow + READ.clock(9, 0))
-    [(_, _, _, _, due)] = backend.callbacks
-    assert due == dt.datetime(2026, 11, 24, 9, 0, tzinfo=HOTLINE.lines.timezone)
+    # The topic is the menu the caller asked for an agent from, not the menu offering the call back.
+    [(_, _, topic, _, due)] = backend.callbacks
+    assert topic == SETTINGS.start and due == dt.datetime(2026, 11, 24, 9, 0, tzinfo=HOTLINE.lines.timezone)
 
 
 def test_the_place_in_the_queue_is_said_with_the_wait_rounded_up_to_minutes():
