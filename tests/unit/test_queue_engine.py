@@ -177,8 +177,10 @@ def test_an_older_caller_who_keys_their_id_number_is_served_as_older_from_then_o
     assert not state.elder
     engine.step(state, Keys(key_for("main", "balance")), NOW)
     engine.step(state, Keys("11010519491231002X"), NOW)
-    engine.step(state, Keys("666666"), NOW)
+    answer = engine.step(state, Keys("666666"), NOW)
     assert state.elder and state.verified is not None
+    # The options after the answer, too, begin with the agent key.
+    assert answer.node == "balance" and answer.says[-1].endswith(MESSAGES.elder_first + NODES["balance"].after)
     assert engine.step(state, Keys("0"), NOW).then == Enqueue(LINE.queue_name(True))
 
 
