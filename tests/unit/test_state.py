@@ -16,7 +16,7 @@ def stored(**changes) -> dict:
     """A state as storage gives it back: the fields of a call at the rebate answer, with what a test changes."""
     state = State(line="beijing", node="rebate", seq=4, heard=["main"], verified=REFERENCE, return_to="balance",
                   slots={"region": "shanghai", "age": 72, "own": False, "page": 1, "code": "0999", "told": True,
-                         "entry": "ask_id"})
+                         "entry": "ask_id", "topic": "main", "texts": 1, "heard_id": REFERENCE})
     return {**state.to_dict(), **changes}
 
 
@@ -55,6 +55,7 @@ def test_a_state_of_the_wrong_shape_is_refused(data):
     {"return_to": "nowhere"},
     {"slots": []}, {"slots": {"colour": "red"}}, {"slots": {"age": "72"}}, {"slots": {"own": 1}},
     {"slots": {"region": "atlantis"}}, {"slots": {"entry": "nowhere"}}, {"slots": {"told": 1}},
+    {"slots": {"topic": "nowhere"}}, {"slots": {"heard_id": "abc"}}, {"slots": {"heard_id": REFERENCE.upper()}},
 ], ids=lambda changes: ",".join(f"{k}={v!r}" for k, v in changes.items()))
 def test_a_tampered_or_outdated_state_is_refused(changes):
     with pytest.raises(StateError):
