@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from ivr.storage.database import Database
 from ivr.storage.lockouts import utc
-from ivr.storage.schema import call_steps, calls, texts
+from ivr.storage.schema import call_steps, callbacks, calls, texts
 from ivr.storage.store import guarded
 from ivr.telephony.flow import CALL_SID, StepRecord
 
@@ -48,6 +48,9 @@ PURGE_CALLS = delete(calls).where(calls.c.started < bindparam("before"))
 PURGE_STEPS = delete(call_steps).where(call_steps.c.at < bindparam("before"))
 # Texts hold what callers heard (a balance): kept as long as the call records, then deleted with them.
 PURGE_TEXTS = delete(texts).where(texts.c.created < bindparam("before"))
+# A call back holds the caller's number: it goes once it has been done for the retention period. An open one stays
+# however old, since a caller is still owed the call.
+PURGE_CALLBACKS = delete(callbacks).where(callbacks.c.done < bindparam("before"))
 # Call records are purged at most this often by one process while it serves calls.
 PURGE_EVERY = dt.timedelta(days=1)
 RATE_CALL = update(calls).where(calls.c.call_sid == bindparam("sid")).values(rating=bindparam("rating"),
@@ -83,13 +86,14 @@ class CallLog:
 
     @guarded
     def purge(self, now: dt.datetime) -> tuple[int, int]:
-        """Delete the calls started, the steps taken and the texts asked for before the retention period; returns how
-        many calls and steps."""
+        """Delete the calls started, the steps taken, the texts asked for and the call backs done before the retention
+        period; returns how many calls and steps."""
         before = utc(now - self.keep)
         with self.db.writing() as conn:
             steps = conn.execute(PURGE_STEPS, {"before": before}).rowcount
             gone = conn.execute(PURGE_CALLS, {"before": before}).rowcount
             conn.execute(PURGE_TEXTS, {"before": before})
+            conn.execute(PURGE_CALLBACKS, {"before": before})
         self._purged = now
         return gone, steps
 

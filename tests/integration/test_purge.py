@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from ivr.cli import main
-from ivr.storage.schema import call_steps, calls
+from ivr.storage.schema import call_steps, callbacks, calls
 from ivr.telephony.flow import StepRecord
 from ivr.web.call_records import CallLog
 
@@ -56,3 +56,21 @@ def test_the_purge_command_deletes_what_is_older_than_the_period(app, monkeypatc
     result = CliRunner().invoke(main, ["purge"])
     assert result.output == "purged 0 calls and 0 steps older than 90 days\n"
     assert counts(store) == (1, 1)
+
+
+def test_a_call_back_done_long_ago_is_purged_and_an_open_one_is_kept_however_old(app):
+    """A call back holds the caller's number: it is deleted once done for the retention period, never while the caller
+    is still owed the call."""
+    store = app.extensions["ivr.store"]
+    now = dt.datetime.now(dt.timezone.utc)
+    long_ago, lately = now - dt.timedelta(days=120), now - dt.timedelta(days=10)
+    done_long_ago = store.callbacks.request("+8613800000001", "beijing", "main", long_ago, None)
+    store.callbacks.done(done_long_ago, long_ago)
+    still_open = store.callbacks.request("+8613800000002", "beijing", "main", long_ago, None)
+    done_lately = store.callbacks.request("+8613800000003", "beijing", "main", long_ago, None)
+    store.callbacks.done(done_lately, lately)
+    CallLog(store.db).purge(now)
+    with store.sql.connect() as conn:
+        kept = set(conn.execute(select(callbacks.c.id)).scalars())
+    assert kept == {still_open, done_lately}
+    assert [callback.id for callback in store.callbacks.open()] == [still_open]
