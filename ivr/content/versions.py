@@ -101,7 +101,7 @@ class Versions:
         rolled_back = self._rolled_back_from(hotline)
         if rolled_back is not None:
             return rolled_back
-        self._store(files, hotline)
+        self.number = self._store(files, hotline)
         return hotline
 
     def _rolled_back_from(self, hotline: Hotline) -> Hotline | None:
@@ -154,18 +154,18 @@ class Versions:
         """A published version, checked as every way into service checks, and kept in the archive for calls on it."""
         return self._publish(as_bytes(version.files))
 
-    def _store(self, files: dict[str, bytes], hotline: Hotline) -> None:
-        """Publish a valid save of the files, so that `ivr versions` lists it and every process serves it."""
+    def _store(self, files: dict[str, bytes], hotline: Hotline) -> int | None:
+        """Publish a valid save of the files, so that `ivr versions` lists it and every process serves it; the number
+        the files are served under (the one served so far when they could not be published)."""
         if self.published is None:
-            return
+            return self.number
         try:
             stored = self.published.add(as_text(files), digest(files), SERVER, "saved in prompts/ and data/",
                                          dt.datetime.now(dt.timezone.utc))
         except Exception as exc:  # noqa: BLE001  (the save is served here all the same; publishing is retried on the next)
             log.warning("could not publish the saved files as a version: %s", exc)
-            return
-        if stored.version == hotline.version:
-            self.number = stored.number
+            return self.number
+        return stored.number if stored.version == hotline.version else self.number
 
     def _pointer(self) -> Path:
         # One pointer per pair of watched folders, so that hotlines sharing an instance folder never mix.
@@ -316,8 +316,9 @@ class Versions:
             self.error = self.error_at = None
             return
         hotline = self._publish(files)
-        self._serve(hotline, self.number)
-        self._store(files, hotline)
+        # Published first, so that the version served and its number change together: nobody sees the new files
+        # under the old number.
+        self._serve(hotline, self._store(files, hotline))
 
     def _snapshot(self) -> dict[str, bytes]:
         files = {}
