@@ -97,31 +97,31 @@ def locate_built(model: ScriptModel, located: Located) -> None:
 
 def _prompt(model: ScriptModel, name: str, node: MenuNode, reader: Reader, which: str) -> str:
     """One of a menu's prompts: each option by its label, then the global keys settings.menu_labels names for it."""
-    labels, keys = model.settings.menu_labels, model.settings.keys
-    said = [(label_of(target), key) for key, target in node.options.items()]
-    for role in getattr(labels, which):
-        # The main-menu key means nothing in the main menu itself, so the main menu does not offer it.
-        if not (role == "main" and name == model.settings.start):
-            said.append((getattr(labels.global_labels, role), getattr(keys, role)))
-    # The words are escaped as the engine fills a prompt's {placeholders}: a label says only what it says.
-    parts = [labels.option.format(label=_literal(label), key=_literal(reader.key(key))) for label, key in said]
-    return labels.separator.join(parts) + labels.ending
+    labels = model.settings.menu_labels
+    return labels.separator.join(_options_said(model, name, node, reader, getattr(labels, which))) + labels.ending
 
 
 def _elder_prompt(model: ScriptModel, name: str, node: MenuNode, reader: Reader) -> str | None:
     """The prompt older callers hear: the agent key first (settings.menu_labels.elder_lead), then the options and the
     full prompt's other global keys; None where no lead is set."""
-    labels, keys = model.settings.menu_labels, model.settings.keys
+    labels = model.settings.menu_labels
     if labels.elder_lead is None:
         return None
-    said = [labels.option.format(label=_literal(label_of(target)), key=_literal(reader.key(key)))
-            for key, target in node.options.items()]
-    for role in labels.full:
-        if role != "agent" and not (role == "main" and name == model.settings.start):
-            said.append(labels.option.format(label=_literal(getattr(labels.global_labels, role)),
-                                             key=_literal(reader.key(getattr(keys, role)))))
-    lead = labels.elder_lead.format(key=_literal(reader.key(keys.agent)))
-    return labels.separator.join([lead, *said]) + labels.ending
+    lead = labels.elder_lead.format(key=_literal(reader.key(model.settings.keys.agent)))
+    others = [role for role in labels.full if role != "agent"]
+    return labels.separator.join([lead, *_options_said(model, name, node, reader, others)]) + labels.ending
+
+
+def _options_said(model: ScriptModel, name: str, node: MenuNode, reader: Reader, roles) -> list[str]:
+    """Each option as said, by its label and key, then each of `roles`' global keys (not `main` in the main menu)."""
+    labels, keys = model.settings.menu_labels, model.settings.keys
+    said = [(label_of(target), key) for key, target in node.options.items()]
+    for role in roles:
+        # The main-menu key means nothing in the main menu itself, so the main menu does not offer it.
+        if not (role == "main" and name == model.settings.start):
+            said.append((getattr(labels.global_labels, role), getattr(keys, role)))
+    # The words are escaped as the engine fills a prompt's {placeholders}: a label says only what it says.
+    return [labels.option.format(label=_literal(label), key=_literal(reader.key(key))) for label, key in said]
 
 
 def _literal(words: str) -> str:
