@@ -18,6 +18,7 @@ from ivr.storage.passwords import Passwords, instance_key
 from ivr.storage.store import Store
 from ivr.telephony.flow import CallFlow
 from ivr.web import logs, metrics, protection
+from ivr.web.webhook_app import ByPath, create_webhook_app
 
 
 def utc_now() -> dt.datetime:
@@ -53,9 +54,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["DATABASE_URL"] = database_url(app.config, Path(app.instance_path))
     check_settings(app.config)
-    if app.config["IVR_TRUST_PROXY"] == "1":
-        # One proxy (deploy/nginx.conf) sets these headers itself, so only the last value of each is believed.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     if trusted_hosts(app.config):
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     if not app.debug and not app.testing:
@@ -103,4 +101,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)
     metrics.init_app(app)
     protection.init_app(app)
+    # The webhooks are answered by an app of their own, without the pages' protections (ivr.web.webhook_app).
+    app.wsgi_app = ByPath(create_webhook_app(app).wsgi_app, app.wsgi_app)
+    if app.config["IVR_TRUST_PROXY"] == "1":
+        # One proxy (deploy/nginx.conf) sets these headers itself, so only the last value of each is believed.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     return app

@@ -148,13 +148,19 @@ def configure(fmt: str = "text", level: str = "INFO", stream=None, force: bool =
 
 
 def init_app(app: Flask) -> None:
-    """Time every request and log it with its CallSid, the menu node it ended at, and its latency."""
+    """Time every request of the pages' app and log it; the webhooks' app (ivr.web.webhook_app) calls time_requests
+    itself. Each step's menu node is put on the line of the request that took it."""
 
     def observe(step: StepRecord) -> None:
         if has_request_context():
             g.ivr_node = step.node
 
     app.extensions["ivr.flow"].observers.append(observe)
+    time_requests(app)
+
+
+def time_requests(app: Flask) -> None:
+    """Time every request of `app` and log it with its CallSid, the menu node it ended at, and its latency."""
 
     @app.before_request
     def start_timer():

@@ -49,9 +49,19 @@ def observe_step(step: StepRecord) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """Count steps and lockouts, and serve /metrics from the pages' app; the webhooks' app (ivr.web.webhook_app)
+    calls time_webhooks itself."""
     flow = app.extensions["ivr.flow"]
     flow.observers.append(observe_step)
     flow.store.lock_listeners.append(LOCKOUTS.inc)
+
+    @app.get("/metrics")
+    def metrics():
+        return Response(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+def time_webhooks(app: Flask) -> None:
+    """Time every webhook request of `app` by endpoint, and count the calls that ended by their final status."""
 
     @app.before_request
     def start_timer():
@@ -66,7 +76,3 @@ def init_app(app: Flask) -> None:
             if request.endpoint == "voice.status" and response.status_code < 300 and outcome in OUTCOMES:
                 CALLS.labels(outcome).inc()
         return response
-
-    @app.get("/metrics")
-    def metrics():
-        return Response(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
