@@ -8,7 +8,7 @@ import json
 from redis import Redis
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from ivr.storage.database import Database
+from ivr.storage.database import Database, DriverStatement
 from ivr.storage.lockouts import utc
 from ivr.storage.schema import call_states
 
@@ -33,16 +33,25 @@ def _encode(state: dict) -> str:
 class SqlCallStates:
     def __init__(self, db: Database):
         self.db = db
+        # On SQLite, every step's read and update skip SQLAlchemy's execution (ivr.storage.database.DriverStatement).
+        sqlite = db.engine.dialect.name == "sqlite"
+        self._load = DriverStatement(LOAD, db.engine) if sqlite else None
+        self._save = DriverStatement(SAVE, db.engine) if sqlite else None
+
+    @staticmethod
+    def _execute(conn, statement, driver: DriverStatement | None, values: dict):
+        """Run on the driver where there is one, else through SQLAlchemy; either result has fetchone and rowcount."""
+        return driver.run(conn, values) if driver is not None else conn.execute(statement, values)
 
     def load(self, call_sid: str) -> dict | None:
         with self.db.reading() as conn:
-            text = conn.execute(LOAD, {"sid": call_sid}).scalar()
-        return None if text is None else json.loads(text)
+            row = self._execute(conn, LOAD, self._load, {"sid": call_sid}).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def save(self, call_sid: str, state: dict, now: dt.datetime) -> None:
         values = {"sid": call_sid, "text": _encode(state), "at": utc(now)}
         with self.db.writing() as conn:
-            if not conn.execute(SAVE, values).rowcount:
+            if not self._execute(conn, SAVE, self._save, values).rowcount:
                 conn.execute(CREATE, values)
                 # New calls are a natural moment to forget calls that ended long ago.
                 conn.execute(FORGET, {"before": utc(now - CALL_STATE_TTL)})

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import MultiDict
 
-from ivr.storage.database import Database
+from ivr.storage.database import Database, DriverStatement
 from ivr.storage.lockouts import utc
 from ivr.storage.schema import call_steps, callbacks, calls, texts
 from ivr.storage.store import guarded
@@ -42,6 +42,7 @@ def retention(config) -> dt.timedelta:
 
 # Built once (see ivr.store).
 ADD_STEP = insert(call_steps)
+STEP_COLUMNS = ["call_sid", "at", "kind", "node", "ended", "miss"]
 FIND_CALL = select(calls.c.call_sid).where(calls.c.call_sid == bindparam("call_sid"))
 ADD_CALL = insert(calls)
 PURGE_CALLS = delete(calls).where(calls.c.started < bindparam("before"))
@@ -74,6 +75,9 @@ class CallLog:
         dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(db.engine.dialect.name)
         # Where the database can, one statement creates the call's row unless it exists.
         self._open_new = dialect.insert(calls).on_conflict_do_nothing() if dialect else None
+        # Every step adds a row: on SQLite, on the driver directly (ivr.storage.database.DriverStatement).
+        self._add_step = (DriverStatement(ADD_STEP, db.engine, STEP_COLUMNS)
+                          if db.engine.dialect.name == "sqlite" else None)
 
     def _open_call(self, conn, call_sid: str, at: dt.datetime, line: str | None = None) -> None:
         """Create the call's row unless it exists (a retried first request, a state restarted mid-call)."""
@@ -117,10 +121,12 @@ class CallLog:
         with self.db.writing() as conn:
             if step.kind in ("start", "restart"):
                 self._open_call(conn, step.call_sid, at, step.line)
-            conn.execute(ADD_STEP, {
-                "call_sid": step.call_sid, "at": at, "kind": step.kind[:16], "node": step.node[:64], "ended": step.ended,
-                "miss": step.miss[:8] or None,
-            })
+            row = {"call_sid": step.call_sid, "at": at, "kind": step.kind[:16], "node": step.node[:64],
+                   "ended": step.ended, "miss": step.miss[:8] or None}
+            if self._add_step is not None:
+                self._add_step.run(conn, row)
+            else:
+                conn.execute(ADD_STEP, row)
             if step.verified:
                 conn.execute(IDENTIFIED, {"sid": step.call_sid})
             if step.dialed:
