@@ -69,6 +69,13 @@ def redis_url():
         client.close()
 
 
+def redis_values(client: redis.Redis, key: str) -> list[str]:
+    """What a key holds, as text: a call's state (a string), or the step records waiting to be moved to SQL (a list)."""
+    if client.type(key) == "list":
+        return client.lrange(key, 0, -1)
+    return [client.get(key) or ""]
+
+
 def redis_keys(url: str, prefix: str) -> dict[str, int]:
     """Every key under the prefix with its remaining time to live in seconds (-1: never expires)."""
     client = redis.Redis.from_url(url, decode_responses=True)

@@ -61,12 +61,22 @@ class SqlCallStates:
             conn.execute(END, {"sid": call_sid})
 
 
+# The state and the step's record in one command, which Redis runs whole: written together or not at all, as with
+# MULTI/EXEC, for one reply instead of four.
+SAVE_WITH_RECORD = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return redis.call('RPUSH', KEYS[2], ARGV[3])
+"""
+
+
 class RedisCallStates:
     """One string per call; every save renews its expiry, so calls whose end we never hear of still go away."""
 
     def __init__(self, redis: Redis, prefix: str):
         self.redis = redis
         self.prefix = prefix
+        # redis-py sends the script by its digest and loads it again after a Redis restart forgot it.
+        self._save_with_record = redis.register_script(SAVE_WITH_RECORD)
 
     def key(self, call_sid: str) -> str:
         return f"{self.prefix}call:{call_sid}"
@@ -75,8 +85,15 @@ class RedisCallStates:
         text = self.redis.get(self.key(call_sid))
         return None if text is None else json.loads(text)
 
-    def save(self, call_sid: str, state: dict, now: dt.datetime) -> None:
-        self.redis.set(self.key(call_sid), _encode(state), ex=int(CALL_STATE_TTL.total_seconds()))
+    def save(self, call_sid: str, state: dict, now: dt.datetime, record: str | None = None,
+             buffer: str | None = None) -> None:
+        """Store the state; with `record`, also append it to the list `buffer` (ivr.storage.step_buffer) in the same
+        command, so that the state and the step's record are written together or not at all."""
+        ttl = int(CALL_STATE_TTL.total_seconds())
+        if record is None:
+            self.redis.set(self.key(call_sid), _encode(state), ex=ttl)
+        else:
+            self._save_with_record(keys=[self.key(call_sid), buffer], args=[_encode(state), ttl, record])
 
     def end(self, call_sid: str) -> None:
         self.redis.delete(self.key(call_sid))

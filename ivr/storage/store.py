@@ -41,6 +41,7 @@ from ivr.storage.lockouts import Guards, Place, Refused
 from ivr.storage.passwords import PasswordKeyError, Passwords
 from ivr.storage.published import SqlPublishedVersions
 from ivr.storage.schema import accounts, records
+from ivr.storage.step_buffer import StepBuffer
 
 log = logging.getLogger("ivr.store")
 
@@ -156,6 +157,11 @@ class Store:
         # even when Redis keeps the call state.
         self.guards = Guards(self.db)
         self.calls = SqlCallStates(self.db) if self.redis is None else RedisCallStates(self.redis, prefix)
+        # With Redis, each step's record waits beside the call state until it is moved to SQL in a batch
+        # (ivr.storage.step_buffer); without it, the record is written in the step's SQL transaction.
+        self.steps = StepBuffer(self.redis, prefix) if self.redis is not None else None
+        # Set by close(), for the background work that should then stop (the step records' flusher).
+        self.closed = False
         # The published versions of prompts/ and data/ that every serving process runs.
         self.published = SqlPublishedVersions(self.db)
         # Who waits in the agents' queues, and the requests to be called back (ivr.storage.agents).
@@ -182,6 +188,7 @@ class Store:
 
     def close(self) -> None:
         """Close every pooled connection (the store still works afterwards, opening new ones)."""
+        self.closed = True
         if self.redis is not None:
             self.redis.close()
         self.sql.dispose()
@@ -462,6 +469,18 @@ class Store:
     @guarded
     def save_call(self, call_sid: str, state: dict, now: dt.datetime) -> None:
         self.calls.save(call_sid, state, now)
+
+    @guarded
+    def save_call_and_record(self, call_sid: str, state: dict, now: dt.datetime, record: str) -> None:
+        """Store the call's state and buffer its step's record together, in one Redis round trip (self.steps)."""
+        self.calls.save(call_sid, state, now, record, self.steps.key)
+        # A store closed and then used again is open: its records must be moved again.
+        self.closed = False
+
+    @guarded
+    def flush_steps(self, write: Callable[[list[str]], None], wait: float = 2.0) -> int:
+        """Move the buffered step records to SQL with `write` (see ivr.storage.step_buffer); 0 without Redis."""
+        return 0 if self.steps is None else self.steps.flush(write, wait)
 
     @guarded
     def end_call(self, call_sid: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import time
@@ -141,6 +142,10 @@ class Turn:
         self.hotline, self.engine = hotline, Engine(hotline, self.engine.backend, caller=self.engine.caller)
 
 
+# StepRecord's fields in the order to_text writes them.
+RECORD_FIELDS = ("call_sid", "kind", "node", "ended", "at", "line", "verified", "dialed", "miss", "rating")
+
+
 @dataclass(frozen=True)
 class StepRecord:
     """What one webhook step did, for the call records and observers (metrics, logs); it holds no personal data."""
@@ -158,6 +163,21 @@ class StepRecord:
     miss: str = ""
     # The caller's rating of the agent's service, on the step that gave it.
     rating: str | None = None
+
+    def to_text(self) -> str:
+        """The record as one line of JSON, as it waits in Redis to be written to SQL (ivr.storage.step_buffer)."""
+        return json.dumps([self.call_sid, self.kind, self.node, self.ended, self.at.isoformat(), self.line,
+                           self.verified, self.dialed, self.miss, self.rating], ensure_ascii=False)
+
+    @classmethod
+    def from_text(cls, text: str) -> StepRecord:
+        """The record to_text wrote; ValueError for anything else."""
+        try:
+            fields = dict(zip(RECORD_FIELDS, json.loads(text), strict=True))
+            fields["at"] = dt.datetime.fromisoformat(fields["at"])
+        except (TypeError, KeyError) as exc:
+            raise ValueError(f"not a step record: {exc}") from exc
+        return cls(**fields)
 
 
 class SetClock:
@@ -197,6 +217,9 @@ class CallFlow:
         self.clock = clock
         # Writes each step's record to the call records (ivr.calllog), in the same transaction as the call's state.
         self.record: Callable[[StepRecord], None] | None = None
+        # Called after a step's record was buffered in Redis beside its state (ivr.storage.step_buffer), so that
+        # the records are moved to SQL soon (ivr.web.call_records starts its flusher).
+        self.buffered: Callable[[], None] | None = None
         # Callables given a StepRecord after every step; an observer that fails never breaks the call.
         self.observers: list[Callable[[StepRecord], None]] = []
         # The outbox of text messages (ivr.storage.outbox), written in the step's transaction, and the sender told of
@@ -380,14 +403,18 @@ class CallFlow:
                             isinstance(reply.then, Dial), miss_of(turn.misses, state), reply.rating)
         queued = None
         try:
-            # One transaction for the state, the step's record and any text it asked for: the step waits for the
-            # write lock once, the records never show a step whose state was lost, and no text is lost or doubled.
-            with self.store.transaction():
-                self.store.save_call(turn.sid, stored, now)
-                self._queue_record(turn.sid, reply, kind, now)
-                if self.record is not None:
-                    self.record(record)
-                queued = self._queue_text(turn, state, reply, now)
+            if self.store.steps is not None and self.record is not None:
+                queued = self._save_with_buffered_record(turn, state, stored, reply, kind, record, now)
+            else:
+                # One transaction for the state, the step's record and any text it asked for: the step waits for
+                # the write lock once, the records never show a step whose state was lost, and no text is lost or
+                # doubled.
+                with self.store.transaction():
+                    self.store.save_call(turn.sid, stored, now)
+                    self._queue_record(turn.sid, reply, kind, now)
+                    if self.record is not None:
+                        self.record(record)
+                    queued = self._queue_text(turn, state, reply, now)
         except BackendUnavailable as exc:
             log.warning("call %s: state not saved (%s)", turn.sid, exc)
             # The next step could not go on without the state; a Dial or a Hangup needs none.
@@ -401,6 +428,26 @@ class CallFlow:
             self.sender.notify(queued)
         self._observe(record, turn.started)
         return twiml
+
+    def _save_with_buffered_record(self, turn: Turn, state: State, stored: dict, reply: Reply, kind: str,
+                                   record: StepRecord, now: dt.datetime) -> int | None:
+        """With the call state in Redis: the step's SQL rows (a queue place, a text), if it has any, in one
+        transaction; then the state and the step's record together in one Redis round trip. A menu key takes no SQL
+        connection at all."""
+        queued = None
+        if self._writes_sql(state, reply, kind):
+            with self.store.transaction():
+                self._queue_record(turn.sid, reply, kind, now)
+                queued = self._queue_text(turn, state, reply, now)
+        self.store.save_call_and_record(turn.sid, stored, now, record.to_text())
+        if self.buffered is not None:
+            self.buffered()
+        return queued
+
+    def _writes_sql(self, state: State, reply: Reply, kind: str) -> bool:
+        """Whether the step has rows of its own to write: a place in an agents' queue, or a text to send."""
+        texts = reply.text is not None and self.outbox is not None and state.verified is not None
+        return texts or isinstance(reply.then, Enqueue) or kind == "queueended"
 
     def _queue_text(self, turn: Turn, state: State, reply: Reply, now: dt.datetime) -> int | None:
         """Write the text the caller asked for to the outbox, from the number of the line called."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
+import time
+import weakref
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ivr.storage.database import Database, DriverStatement
 from ivr.storage.lockouts import utc
 from ivr.storage.schema import call_steps, callbacks, calls, texts
-from ivr.storage.store import guarded
+from ivr.storage.store import BackendUnavailable, Store, guarded
 from ivr.telephony.flow import CALL_SID, StepRecord
 
 log = logging.getLogger("ivr.calllog")
@@ -27,9 +30,19 @@ SIMULATOR_PREFIX = "SIM"
 
 def init_app(app) -> None:
     """Record every step of every call, and give the status webhook the call log."""
-    log_ = CallLog(app.extensions["ivr.store"].db, retention(app.config), app.config["CLOCK"])
+    store = app.extensions["ivr.store"]
+    log_ = CallLog(store.db, retention(app.config), app.config["CLOCK"], store)
     app.extensions["ivr.calllog"] = log_
-    app.extensions["ivr.flow"].record = log_.record
+    flow = app.extensions["ivr.flow"]
+    flow.record = log_.record
+    if store.steps is not None:
+        flow.buffered = log_.flusher.wake
+        # Records a stopped process left in Redis are moved by this one.
+        try:
+            if store.steps.pending():
+                log_.flusher.wake()
+        except Exception as exc:
+            log.warning("buffered step records not looked at: %s", exc)
 
 
 def retention(config) -> dt.timedelta:
@@ -64,9 +77,52 @@ TRANSFERRED = update(calls).where(calls.c.call_sid == bindparam("sid"), calls.c.
     transferred=bindparam("at"))
 
 
+class Flusher:
+    """Moves the step records buffered in Redis to SQL about every second, in a thread started by the first step
+    that buffers one. The thread ends once the store is closed (a later step starts it again) or the call log is
+    gone, so that apps that are done with leave no thread polling Redis."""
+
+    def __init__(self, call_log: CallLog, every: float = 1.0):
+        self._call_log = weakref.ref(call_log)
+        self.every = every
+        self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
+
+    def wake(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._starting:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ivr-step-records", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        idle = 0
+        while True:
+            time.sleep(self.every)
+            call_log = self._call_log()
+            if call_log is None or call_log.store is None or call_log.store.closed:
+                return
+            try:
+                idle = 0 if call_log.flush() else idle + 1
+            except BackendUnavailable as exc:
+                # The records wait in Redis; they are moved once the database is back.
+                log.warning("step records not moved to the database yet: %s", exc)
+            except Exception:
+                log.exception("step records not moved to the database")
+            del call_log
+            # A process whose calls have all ended stops polling; its next buffered step wakes it.
+            if idle >= 60:
+                return
+
+
 class CallLog:
-    def __init__(self, db: Database, keep: dt.timedelta = dt.timedelta(days=90), clock=None):
+    def __init__(self, db: Database, keep: dt.timedelta = dt.timedelta(days=90), clock=None,
+                 store: Store | None = None):
         self.db = db
+        # The store whose Redis buffers step records (ivr.storage.step_buffer), and what moves them to SQL.
+        self.store = store
+        self.flusher = Flusher(self)
         # Records older than `keep` are deleted (data minimisation): at start-up, then daily as new calls come in.
         self.keep = keep
         self._purged: dt.datetime | None = None
@@ -134,6 +190,24 @@ class CallLog:
             if step.rating is not None:
                 conn.execute(RATE_CALL, {"sid": step.call_sid, "rating": step.rating[:16], "at": at})
 
+    def flush(self, wait: float = 2.0) -> int:
+        """Move the step records buffered in Redis to SQL, so that what reads the call records next finds every step
+        taken so far; returns how many were moved (0 without Redis)."""
+        if self.store is None:
+            return 0
+        return self.store.flush_steps(self.write_batch, wait)
+
+    def write_batch(self, texts: list[str]) -> None:
+        """Write buffered step records (StepRecord.to_text) in one transaction; one that cannot be read is dropped."""
+        with self.db.held(), self.db.writing():
+            for text in texts:
+                try:
+                    step = StepRecord.from_text(text)
+                except ValueError as exc:
+                    log.error("a buffered step record was dropped: %s", exc)
+                    continue
+                self.record(step)
+
     @guarded
     def finished(self, form: MultiDict, now: dt.datetime) -> bool:
         """Record Twilio's status callback: the outcome and, when given, the duration in seconds."""
@@ -141,6 +215,11 @@ class CallLog:
         outcome = form.get("CallStatus", "")
         if not CALL_SID.match(sid) or outcome not in OUTCOMES:
             return False
+        # The call's own steps first, so that its row is the one its first step opened.
+        try:
+            self.flush()
+        except BackendUnavailable as exc:
+            log.warning("call %s: its step records wait in Redis (%s)", sid, exc)
         raw = form.get("CallDuration", "")
         duration = int(raw) if SECONDS.match(raw) else None
         at = utc(now)

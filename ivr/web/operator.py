@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import math
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from ivr.storage.statistics import Selection, call_rows, lines_called, report
 from ivr.storage.store import BackendUnavailable
 from ivr.web import charts
 from ivr.web.protection import require_operator
+
+log = logging.getLogger("ivr.operator")
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
@@ -68,10 +71,20 @@ def _chart_data(figures) -> dict:
     }
 
 
+def _every_step_recorded() -> None:
+    """Move the step records still waiting in Redis to SQL (ivr.storage.step_buffer), so that the figures count
+    every step taken so far; with Redis down, the page shows what SQL holds."""
+    try:
+        current_app.extensions["ivr.calllog"].flush()
+    except BackendUnavailable as exc:
+        log.warning("the operator page counts the steps in the database only: %s", exc)
+
+
 @bp.get("")
 def page():
     hotline = current_app.extensions["ivr.versions"]()
     chosen = _selection(hotline)
+    _every_step_recorded()
     try:
         sql = current_app.extensions["ivr.store"].sql
         figures = report(sql, hotline.script, chosen)
@@ -98,6 +111,7 @@ def export():
     """The calls of the page's selection, one per row, for a spreadsheet (times in UTC)."""
     hotline = current_app.extensions["ivr.versions"]()
     named = titles(hotline.script)
+    _every_step_recorded()
     try:
         rows = call_rows(current_app.extensions["ivr.store"].sql, _selection(hotline))
     except BackendUnavailable:

@@ -18,7 +18,7 @@ from ivr.storage.passwords import Passwords
 from ivr.storage.schema import accounts
 from ivr.tools.phone import Phone
 from tests.conftest import TOKEN
-from tests.services import BACKENDS, on_each_backend, postgres_url, redis_url  # noqa: F401  (fixtures)
+from tests.services import BACKENDS, on_each_backend, postgres_url, redis_url, redis_values  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = load_hotline(ROOT / "prompts", ROOT / "data").script
@@ -118,7 +118,7 @@ def stored_text(app) -> str:
     if store.redis is not None:
         client = redis_library.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
         keys = list(client.scan_iter(match=app.config["IVR_REDIS_PREFIX"] + "*"))
-        stored += keys + [client.get(key) or "" for key in keys]
+        stored += keys + [value for key in keys for value in redis_values(client, key)]
         client.close()
     if store.sql.url.get_backend_name() == "sqlite":
         # The files themselves, the write-ahead log included, in case a value survives outside any live row.
