@@ -137,12 +137,20 @@ class CallLog:
 
     def _open_call(self, conn, call_sid: str, at: dt.datetime, line: str | None = None) -> None:
         """Create the call's row unless it exists (a retried first request, a state restarted mid-call)."""
-        row = {"call_sid": call_sid, "started": at, "line": (line or None) and line[:32],
-               "simulated": call_sid.startswith(SIMULATOR_PREFIX)}
+        self._open_calls(conn, [self._call_row(call_sid, at, line)])
+
+    @staticmethod
+    def _call_row(call_sid: str, at: dt.datetime, line: str | None) -> dict:
+        return {"call_sid": call_sid, "started": at, "line": (line or None) and line[:32],
+                "simulated": call_sid.startswith(SIMULATOR_PREFIX)}
+
+    def _open_calls(self, conn, rows: list[dict]) -> None:
         if self._open_new is not None:
-            conn.execute(self._open_new, row)
-        elif conn.execute(FIND_CALL, {"call_sid": call_sid}).first() is None:
-            conn.execute(ADD_CALL, row)
+            conn.execute(self._open_new, rows)
+            return
+        for row in rows:
+            if conn.execute(FIND_CALL, {"call_sid": row["call_sid"]}).first() is None:
+                conn.execute(ADD_CALL, row)
 
     @guarded
     def purge(self, now: dt.datetime) -> tuple[int, int]:
@@ -171,24 +179,33 @@ class CallLog:
 
     @guarded
     def record(self, step: StepRecord) -> None:
-        at = utc(step.at)
-        if step.kind == "start":
-            self._purge_if_due(step.at)
+        self._write([step])
+
+    def _write(self, steps: list[StepRecord]) -> None:
+        """Write steps in the order taken: the calls they open, their rows, then what they tell of their calls."""
+        started = [step.at for step in steps if step.kind == "start"]
+        if started:
+            self._purge_if_due(max(started))
         with self.db.writing() as conn:
-            if step.kind in ("start", "restart"):
-                self._open_call(conn, step.call_sid, at, step.line)
-            row = {"call_sid": step.call_sid, "at": at, "kind": step.kind[:16], "node": step.node[:64],
-                   "ended": step.ended, "miss": step.miss[:8] or None}
-            if self._add_step is not None:
-                self._add_step.run(conn, row)
+            opened = [self._call_row(step.call_sid, utc(step.at), step.line) for step in steps
+                      if step.kind in ("start", "restart")]
+            if opened:
+                self._open_calls(conn, opened)
+            rows = [{"call_sid": step.call_sid, "at": utc(step.at), "kind": step.kind[:16], "node": step.node[:64],
+                     "ended": step.ended, "miss": step.miss[:8] or None} for step in steps]
+            if self._add_step is not None and len(rows) == 1:
+                self._add_step.run(conn, rows[0])
             else:
-                conn.execute(ADD_STEP, row)
-            if step.verified:
-                conn.execute(IDENTIFIED, {"sid": step.call_sid})
-            if step.dialed:
-                conn.execute(TRANSFERRED, {"sid": step.call_sid, "at": at})
-            if step.rating is not None:
-                conn.execute(RATE_CALL, {"sid": step.call_sid, "rating": step.rating[:16], "at": at})
+                # Many rows: one executemany, which both drivers run as a batch.
+                conn.execute(ADD_STEP, rows)
+            identified = list(dict.fromkeys(step.call_sid for step in steps if step.verified))
+            if identified:
+                conn.execute(IDENTIFIED, [{"sid": sid} for sid in identified])
+            for step in steps:
+                if step.dialed:
+                    conn.execute(TRANSFERRED, {"sid": step.call_sid, "at": utc(step.at)})
+                if step.rating is not None:
+                    conn.execute(RATE_CALL, {"sid": step.call_sid, "rating": step.rating[:16], "at": utc(step.at)})
 
     def flush(self, wait: float = 2.0) -> int:
         """Move the step records buffered in Redis to SQL, so that what reads the call records next finds every step
@@ -197,16 +214,18 @@ class CallLog:
             return 0
         return self.store.flush_steps(self.write_batch, wait)
 
+    @guarded
     def write_batch(self, texts: list[str]) -> None:
         """Write buffered step records (StepRecord.to_text) in one transaction; one that cannot be read is dropped."""
-        with self.db.held(), self.db.writing():
-            for text in texts:
-                try:
-                    step = StepRecord.from_text(text)
-                except ValueError as exc:
-                    log.error("a buffered step record was dropped: %s", exc)
-                    continue
-                self.record(step)
+        steps = []
+        for text in texts:
+            try:
+                steps.append(StepRecord.from_text(text))
+            except ValueError as exc:
+                log.error("a buffered step record was dropped: %s", exc)
+        if steps:
+            with self.db.held():
+                self._write(steps)
 
     @guarded
     def finished(self, form: MultiDict, now: dt.datetime) -> bool:

@@ -13,7 +13,7 @@ from ivr.storage.schema import call_steps, calls
 from ivr.tools.phone import Phone
 from tests.conftest import MONDAY_10AM, TOKEN
 from tests.integration.test_operator import PASSWORD, auth
-from tests.prompts import SETTINGS
+from tests.prompts import NODES, SETTINGS
 from tests.services import postgres_url, redis_url  # noqa: F401  (fixtures)
 
 ID_NUMBER, ACCOUNT_PASSWORD = "110101196106080024", "111111"
@@ -160,3 +160,18 @@ def test_the_background_flusher_moves_the_records_without_being_asked(app):
             break
         thread.join(timeout=0.1)
     assert [s["node"] for s in rows(app, call_steps, call_steps.c.id)] == ["main", "rebate_where"]
+
+
+def test_one_batch_carries_the_transfer_and_the_rating_to_the_call(app, clock):
+    stop_flushing(app)
+    call = Phone(app.test_client(), TOKEN)
+    call.dial()
+    clock.advance(seconds=4)
+    call.press(SETTINGS.keys.agent)
+    clock.advance(seconds=60)
+    call.transfer_ends("completed")
+    call.press("1")
+    assert app.extensions["ivr.calllog"].flush() == 4
+    [record] = rows(app, calls, calls.c.call_sid)
+    assert record["transferred"] == utc(MONDAY_10AM + dt.timedelta(seconds=4))
+    assert record["rating"] == NODES[SETTINGS.rating].options["1"]
