@@ -43,7 +43,10 @@ class StepBuffer:
         """Move every waiting record to SQL with `write` (which commits a batch or raises), oldest first; returns how
         many were moved. Waits up to `wait` seconds for another process's flush to end, so that a caller that needs
         the records in SQL (a status callback, the operator page) finds them there afterwards."""
-        lock = self.redis.lock(self.lock_name, timeout=LOCK_SECONDS, blocking=True, blocking_timeout=wait)
+        if not self.redis.llen(self.key):
+            # Every record is in SQL: a batch being written stays on the list until it is committed.
+            return 0
+        lock = self.redis.lock(self.lock_name, timeout=LOCK_SECONDS, blocking=wait > 0, blocking_timeout=wait or None)
         if not lock.acquire():
             return 0
         moved = 0

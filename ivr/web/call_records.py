@@ -104,7 +104,8 @@ class Flusher:
             if call_log is None or call_log.store is None or call_log.store.closed:
                 return
             try:
-                idle = 0 if call_log.flush() else idle + 1
+                # Another process's flush in progress is left to finish what is waiting.
+                idle = 0 if call_log.flush(wait=0) else idle + 1
             except BackendUnavailable as exc:
                 # The records wait in Redis; they are moved once the database is back.
                 log.warning("step records not moved to the database yet: %s", exc)
