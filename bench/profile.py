@@ -25,10 +25,11 @@ from .steps import LUA, SCENARIOS, TOKEN, write_requests
 
 # Headings in order of precedence, each with the frames (function and file, as py-spy writes them) that mark it.
 HEADINGS = [
+    ("step records moved to SQL (the flusher's thread)", ("Flusher._run ",)),
     ("signature check", ("require_twilio_signature ",)),
     ("password check (the keyed hash and the attempt counters)", ("Store.attempt_password ",)),
     ("call state and step record (storage)", ("Store.load_call ", "Store.transaction ", "Store.save_call ",
-                                              "CallLog.record ", "Store.held ", "RedisStepRecords.")),
+                                              "Store.save_call_and_record ", "CallLog.record ", "Store.held ")),
     ("other storage (accounts, locks)", ("ivr/storage/",)),
     ("TwiML and the step URL", ("(ivr/telephony/twiml.py", "step_url ")),
     ("menu engine", ("ivr/core/",)),
@@ -38,7 +39,7 @@ HEADINGS = [
                                               "flask_wtf/")),
     ("gunicorn (HTTP parsing, sockets, threads)", ("gunicorn/",)),
 ]
-OTHER = "other (the step records' flusher, garbage collection)"
+OTHER = "other (garbage collection, threads starting)"
 
 
 def heading(stack: str) -> str:
