@@ -24,8 +24,8 @@ from .menus import make_prompts
 TOKEN = "bench-auth-token"
 BASE = "http://localhost"
 # Every storage entry point a webhook step uses; the time inside the outermost one is storage time.
-STORE_METHODS = ("held", "transaction", "load_call", "account", "is_locked", "attempt_password",
-                 "failures_since", "end_call")
+STORE_METHODS = ("held", "transaction", "load_call", "save_call_and_record", "account", "is_locked",
+                 "attempt_password", "failures_since", "end_call")
 
 
 class Timer:

@@ -72,3 +72,8 @@ def test_profile_puts_each_sample_under_its_most_specific_heading():
         "TwiML and the step URL"
     assert heading("worker (gunicorn/workers/gthread.py:1)") == "gunicorn (HTTP parsing, sockets, threads)"
     assert heading("run (threading.py:1)") == OTHER
+    assert heading(f"{flask};step (ivr/web/webhooks.py:5);CallFlow._finish (ivr/telephony/flow.py:6);"
+                   "Store.save_call_and_record (ivr/storage/store.py:7);execute (redis/client.py:8)") == \
+        "call state and step record (storage)"
+    assert heading("run (threading.py:1);Flusher._run (ivr/web/call_records.py:2);"
+                   "Store.flush_steps (ivr/storage/store.py:3)") == "step records moved to SQL (the flusher's thread)"
