@@ -9,11 +9,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 # The generated tree hangs under this key of the main menu; the scripted calls visit its root and come back.
-# Its menus use the keys that mean nothing else: not the global * 0 9, nor the payments' paging keys 6 and 4, which
-# `ivr check` keeps to one meaning everywhere.
+# Its menus use the keys that mean nothing else: not the global * 0 9, nor the payments' paging keys 6 and 4, nor the
+# answers' key 8 (send the answer as a text message), which `ivr check` keeps to one meaning everywhere.
 ENTRY_KEY = "5"
 ROOT_NODE = "gen_0"
-OPTION_KEYS = "123578"
+OPTION_KEYS = "12357"
 
 
 def make_prompts(folder: Path, total_nodes: int) -> Path:

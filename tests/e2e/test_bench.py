@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,15 @@ def test_profile_puts_each_sample_under_its_most_specific_heading():
         "call state and step record (storage)"
     assert heading("run (threading.py:1);Flusher._run (ivr/web/call_records.py:2);"
                    "Store.flush_steps (ivr/storage/store.py:3)") == "step records moved to SQL (the flusher's thread)"
+
+
+@pytest.mark.parametrize("size", [10, 60])
+def test_the_generated_menus_pass_the_checks_every_server_starts_with(tmp_path, size):
+    # 60 nodes fill the generated tree's first menu with every option key, which a 10-node tree never uses.
+    from bench.menus import make_prompts
+
+    prompts = make_prompts(tmp_path / "prompts", size)
+    result = subprocess.run([sys.executable, "-c", "from ivr.cli import main; main()", "check"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "IVR_PROMPTS": str(prompts)})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
