@@ -35,6 +35,10 @@ class StepBuffer:
         self.key = f"{prefix}steps"
         self.lock_name = f"{prefix}steps:flushing"
 
+    def push(self, record: str) -> None:
+        """Append a record that goes with no call state (a call's end), after every record before it."""
+        self.redis.rpush(self.key, record)
+
     def pending(self) -> int:
         """How many records wait to be moved."""
         return self.redis.llen(self.key)
@@ -46,7 +50,9 @@ class StepBuffer:
         if not self.redis.llen(self.key):
             # Every record is in SQL: a batch being written stays on the list until it is committed.
             return 0
-        lock = self.redis.lock(self.lock_name, timeout=LOCK_SECONDS, blocking=wait > 0, blocking_timeout=wait or None)
+        # A reader waiting for another process's flush looks again every 10 ms (redis-py's default is 100 ms).
+        lock = self.redis.lock(self.lock_name, timeout=LOCK_SECONDS, sleep=0.01, blocking=wait > 0,
+                               blocking_timeout=wait or None)
         if not lock.acquire():
             return 0
         moved = 0

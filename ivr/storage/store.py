@@ -478,6 +478,12 @@ class Store:
         self.closed = False
 
     @guarded
+    def buffer_record(self, record: str) -> None:
+        """Put a record at the end of the buffered step records, to be written after those before it."""
+        self.steps.push(record)
+        self.closed = False
+
+    @guarded
     def flush_steps(self, write: Callable[[list[str]], None], wait: float = 2.0) -> int:
         """Move the buffered step records to SQL with `write` (see ivr.storage.step_buffer); 0 without Redis."""
         return 0 if self.steps is None else self.steps.flush(write, wait)

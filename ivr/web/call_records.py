@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import threading
@@ -75,6 +76,21 @@ STARTED = select(calls.c.started).where(calls.c.call_sid == bindparam("sid"))
 IDENTIFIED = update(calls).where(calls.c.call_sid == bindparam("sid"), calls.c.identified.is_(False)).values(identified=True)
 TRANSFERRED = update(calls).where(calls.c.call_sid == bindparam("sid"), calls.c.transferred.is_(None)).values(
     transferred=bindparam("at"))
+
+
+# The key of a call's end as it waits in Redis with the steps: {"finished": [CallSid, outcome, seconds, ISO time]}.
+ENDED = "finished"
+
+
+def _ended(text: str) -> tuple[str, str, int | None, dt.datetime] | None:
+    """A call's end as CallLog.finished buffered it, or None for any other record; ValueError if it is garbled."""
+    if not text.startswith('{"' + ENDED):
+        return None
+    try:
+        sid, outcome, duration, at = json.loads(text)[ENDED]
+        return str(sid), str(outcome), None if duration is None else int(duration), utc(dt.datetime.fromisoformat(at))
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ValueError(f"not a call's end: {exc}") from exc
 
 
 class Flusher:
@@ -217,32 +233,47 @@ class CallLog:
 
     @guarded
     def write_batch(self, texts: list[str]) -> None:
-        """Write buffered step records (StepRecord.to_text) in one transaction; one that cannot be read is dropped."""
-        steps = []
-        for text in texts:
-            try:
-                steps.append(StepRecord.from_text(text))
-            except ValueError as exc:
-                log.error("a buffered step record was dropped: %s", exc)
-        if steps:
-            with self.db.held():
+        """Write buffered records in one transaction, in the order they were taken: steps (StepRecord.to_text), a
+        batch of them at a time, and calls' ends (finished). One that cannot be read is dropped."""
+        steps: list[StepRecord] = []
+        with self.db.held(), self.db.writing():
+            for text in texts:
+                try:
+                    end = _ended(text)
+                    if end is None:
+                        steps.append(StepRecord.from_text(text))
+                        continue
+                except ValueError as exc:
+                    log.error("a buffered call record was dropped: %s", exc)
+                    continue
+                if steps:
+                    self._write(steps)
+                    steps = []
+                self._end_call(*end)
+            if steps:
                 self._write(steps)
 
     @guarded
     def finished(self, form: MultiDict, now: dt.datetime) -> bool:
-        """Record Twilio's status callback: the outcome and, when given, the duration in seconds."""
+        """Record Twilio's status callback: the outcome and, when given, the duration in seconds.
+
+        With Redis, the call's steps may still wait there (ivr.storage.step_buffer): the end joins them on the same
+        list, so it is written after them, in the same batch or a later one, and the callback takes no SQL connection.
+        """
         sid = form.get("CallSid", "")
         outcome = form.get("CallStatus", "")
         if not CALL_SID.match(sid) or outcome not in OUTCOMES:
             return False
-        # The call's own steps first, so that its row is the one its first step opened.
-        try:
-            self.flush()
-        except BackendUnavailable as exc:
-            log.warning("call %s: its step records wait in Redis (%s)", sid, exc)
         raw = form.get("CallDuration", "")
         duration = int(raw) if SECONDS.match(raw) else None
-        at = utc(now)
+        if self.store is not None and self.store.steps is not None:
+            self.store.buffer_record(json.dumps({ENDED: [sid, outcome, duration, now.isoformat()]}))
+            self.flusher.wake()
+            return True
+        self._end_call(sid, outcome, duration, utc(now))
+        return True
+
+    def _end_call(self, sid: str, outcome: str, duration: int | None, at: dt.datetime) -> None:
         with self.db.writing() as conn:
             self._open_call(conn, sid, at)
             if duration is None and sid.startswith(SIMULATOR_PREFIX):
@@ -250,4 +281,3 @@ class CallLog:
                 started = conn.execute(STARTED, {"sid": sid}).scalar_one()
                 duration = max(0, round((at - started).total_seconds()))
             conn.execute(FINISH_CALL, {"sid": sid, "at": at, "how": outcome, "seconds": duration})
-        return True

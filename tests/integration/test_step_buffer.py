@@ -75,7 +75,7 @@ def test_a_menu_key_takes_no_sql_connection_and_its_record_waits_in_redis(app):
     assert rows(app, call_steps, call_steps.c.id) == []
 
 
-def test_the_status_callback_finds_every_step_and_the_call_opened_by_its_first(app, clock):
+def test_the_call_s_end_waits_with_its_steps_and_is_written_after_them(app, clock):
     stop_flushing(app)
     call = Phone(app.test_client(), TOKEN)
     call.dial()
@@ -88,6 +88,9 @@ def test_the_status_callback_finds_every_step_and_the_call_opened_by_its_first(a
     clock.advance(seconds=30)
     response = call.post("/voice/status", call.params(CallStatus="completed", CallDuration="71"))
     assert response.status_code == 204
+    # The end joined the steps in Redis; written out, it is written after them, on the row the first step opened.
+    assert rows(app, calls, calls.c.call_sid) == []
+    assert app.extensions["ivr.calllog"].flush() == 5
     steps = rows(app, call_steps, call_steps.c.id)
     assert [(s["kind"], s["node"], s["ended"]) for s in steps] == [
         ("start", "main", False),
@@ -175,3 +178,27 @@ def test_one_batch_carries_the_transfer_and_the_rating_to_the_call(app, clock):
     [record] = rows(app, calls, calls.c.call_sid)
     assert record["transferred"] == utc(MONDAY_10AM + dt.timedelta(seconds=4))
     assert record["rating"] == NODES[SETTINGS.rating].options["1"]
+
+
+def test_a_simulated_call_s_end_is_timed_from_its_first_step_when_written(app, clock):
+    stop_flushing(app)
+    call = Phone(app.test_client(), TOKEN)
+    call.call_sid = "SIM" + call.call_sid[3:]
+    call.dial()
+    clock.advance(seconds=42)
+    assert call.post("/voice/status", call.params(CallStatus="completed")).status_code == 204
+    app.extensions["ivr.calllog"].flush()
+    [record] = rows(app, calls, calls.c.call_sid)
+    assert (record["simulated"], record["duration"], record["outcome"]) == (True, 42, "completed")
+
+
+def test_a_garbled_record_is_dropped_and_the_rest_written(app):
+    stop_flushing(app)
+    store = app.extensions["ivr.store"]
+    call = Phone(app.test_client(), TOKEN)
+    call.dial()
+    store.buffer_record('{"finished": ["CA1"]}')
+    store.buffer_record("not a record")
+    call.press("3")
+    assert app.extensions["ivr.calllog"].flush() == 4
+    assert [s["node"] for s in rows(app, call_steps, call_steps.c.id)] == ["main", "rebate_where"]
