@@ -208,21 +208,29 @@ class CallLog:
                       if step.kind in ("start", "restart")]
             if opened:
                 self._open_calls(conn, opened)
-            rows = [{"call_sid": step.call_sid, "at": utc(step.at), "kind": step.kind[:16], "node": step.node[:64],
-                     "ended": step.ended, "miss": step.miss[:8] or None} for step in steps]
-            if self._add_step is not None and len(rows) == 1:
-                self._add_step.run(conn, rows[0])
-            else:
-                # Many rows: one executemany, which both drivers run as a batch.
-                conn.execute(ADD_STEP, rows)
-            identified = list(dict.fromkeys(step.call_sid for step in steps if step.verified))
-            if identified:
-                conn.execute(IDENTIFIED, [{"sid": sid} for sid in identified])
-            for step in steps:
-                if step.dialed:
-                    conn.execute(TRANSFERRED, {"sid": step.call_sid, "at": utc(step.at)})
-                if step.rating is not None:
-                    conn.execute(RATE_CALL, {"sid": step.call_sid, "rating": step.rating[:16], "at": utc(step.at)})
+            self._add_steps(conn, steps)
+            self._tell_calls(conn, steps)
+
+    def _add_steps(self, conn, steps: list[StepRecord]) -> None:
+        rows = [{"call_sid": step.call_sid, "at": utc(step.at), "kind": step.kind[:16], "node": step.node[:64],
+                 "ended": step.ended, "miss": step.miss[:8] or None} for step in steps]
+        if self._add_step is not None and len(rows) == 1:
+            self._add_step.run(conn, rows[0])
+        else:
+            # Many rows: one executemany, which both drivers run as a batch.
+            conn.execute(ADD_STEP, rows)
+
+    @staticmethod
+    def _tell_calls(conn, steps: list[StepRecord]) -> None:
+        """What the steps tell of their calls: identified, put through to an agent, rated."""
+        identified = list(dict.fromkeys(step.call_sid for step in steps if step.verified))
+        if identified:
+            conn.execute(IDENTIFIED, [{"sid": sid} for sid in identified])
+        for step in steps:
+            if step.dialed:
+                conn.execute(TRANSFERRED, {"sid": step.call_sid, "at": utc(step.at)})
+            if step.rating is not None:
+                conn.execute(RATE_CALL, {"sid": step.call_sid, "rating": step.rating[:16], "at": utc(step.at)})
 
     def flush(self, wait: float = 2.0) -> int:
         """Move the step records buffered in Redis to SQL, so that what reads the call records next finds every step
