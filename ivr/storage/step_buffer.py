@@ -46,7 +46,7 @@ class StepBuffer:
     def flush(self, write: Callable[[list[str]], None], wait: float = 2.0) -> int:
         """Move every waiting record to SQL with `write` (which commits a batch or raises), oldest first; returns how
         many were moved. Waits up to `wait` seconds for another process's flush to end, so that a caller that needs
-        the records in SQL (a status callback, the operator page) finds them there afterwards."""
+        the records in SQL (the operator page) finds them there afterwards."""
         if not self.redis.llen(self.key):
             # Every record is in SQL: a batch being written stays on the list until it is committed.
             return 0
