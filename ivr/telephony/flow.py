@@ -195,6 +195,11 @@ class SetClock:
         return self._store.attempt_password(reference, keys, caller, self._clock(), *limits)
 
 
+def _moves_in_queue(reply: Reply, kind: str) -> bool:
+    """Whether the step puts the caller into an agents' queue or reports that they left it."""
+    return isinstance(reply.then, Enqueue) or kind == "queueended"
+
+
 def miss_of(before: tuple[int, int] | None, state: State) -> str:
     """Which re-prompt a step gave: a wrong key counted, a time-out counted, or neither."""
     if before is None:
@@ -446,12 +451,15 @@ class CallFlow:
 
     def _writes_sql(self, state: State, reply: Reply, kind: str) -> bool:
         """Whether the step has rows of its own to write: a place in an agents' queue, or a text to send."""
-        texts = reply.text is not None and self.outbox is not None and state.verified is not None
-        return texts or isinstance(reply.then, Enqueue) or kind == "queueended"
+        return self._asks_text(state, reply) or _moves_in_queue(reply, kind)
+
+    def _asks_text(self, state: State, reply: Reply) -> bool:
+        """A text the verified caller asked for, which this flow can queue."""
+        return reply.text is not None and self.outbox is not None and state.verified is not None
 
     def _queue_text(self, turn: Turn, state: State, reply: Reply, now: dt.datetime) -> int | None:
         """Write the text the caller asked for to the outbox, from the number of the line called."""
-        if reply.text is None or self.outbox is None or state.verified is None:
+        if not self._asks_text(state, reply):
             return None
         numbers = turn.hotline.lines.lines[state.line].numbers
         sender = turn.called if turn.called in numbers else numbers[0]
@@ -464,9 +472,11 @@ class CallFlow:
 
     def _queue_record(self, sid: str, reply: Reply, kind: str, now: dt.datetime) -> None:
         """Keep our record of who waits in the agents' queues in step with the call (ivr.storage.agents)."""
+        if not _moves_in_queue(reply, kind):
+            return
         if isinstance(reply.then, Enqueue):
             self.store.queue_callers.joined(sid, reply.then.queue, now)
-        elif kind == "queueended":
+        else:
             self.store.queue_callers.left(sid)
 
     def _observe(self, record: StepRecord, started: float) -> None:

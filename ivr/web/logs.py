@@ -156,16 +156,17 @@ def init_app(app: Flask) -> None:
             g.ivr_node = step.node
 
     app.extensions["ivr.flow"].observers.append(observe)
-    time_requests(app)
+    time_requests(app, calls=False)
 
 
-def time_requests(app: Flask) -> None:
-    """Time every request of `app` and log it with its CallSid, the menu node it ended at, and its latency."""
+def time_requests(app: Flask, calls: bool = True) -> None:
+    """Time every request of `app` and log it with the menu node it ended at and its latency, and, for an app that
+    answers calls (the webhooks'), with its CallSid."""
 
     @app.before_request
     def start_timer():
         g.ivr_started = time.perf_counter()
-        if request.path.startswith("/voice"):
+        if calls:
             sid = request.form.get("CallSid", "")
             if CALL_SID.match(sid):
                 g.ivr_call_sid = sid

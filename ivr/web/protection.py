@@ -1,7 +1,8 @@
 """What guards the pages people open (simulator, operator page, map): headers, cookies, form tokens, login limits.
 
-The Twilio webhooks are guarded by their signatures (ivr.telephony.signatures) and the simulator's JSON steps by its
-per-page token, so neither needs a form token; everything a browser posts as a form does.
+The Twilio webhooks are answered by an app of their own (ivr.web.webhook_app), guarded by their signatures
+(ivr.telephony.signatures), and never reach these; the simulator's JSON steps are guarded by its per-page token, so
+they need no form token; everything a browser posts as a form does.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import hmac
 
 from flask import Flask, Response, abort, current_app, request
-from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
@@ -100,14 +100,10 @@ def init_app(app: Flask) -> None:
         app.after_request(_add_hsts)
 
     csrf = CSRFProtect(app)
-    csrf.exempt(app.blueprints["voice"])
     for view in ("start", "step", "status", "preview", "queue.wait", "queue.key", "queue.take"):
         csrf.exempt(app.view_functions[f"simulator.{view}"])
 
     limiter = _limiter(app)
-    # The limits guard the pages' passwords; Twilio's webhooks have none, so they skip working that out per request.
-    limiter.request_filter(lambda: request.blueprint == "voice")
-    app.session_interface = PagesOnlySessions()
     login = app.view_functions["simulator.login"]
     app.view_functions["simulator.login"] = limiter.limit(LOGIN_LIMIT, deduct_when=_refused)(login)
     # One count for the operator password, whichever page it was tried on.
@@ -115,15 +111,6 @@ def init_app(app: Flask) -> None:
     for name in ("operator", "menumap"):
         operator_login(app.blueprints[name])
     app.extensions["ivr.limiter"] = limiter
-
-
-class PagesOnlySessions(SecureCookieSessionInterface):
-    """Session cookies for the pages; Twilio's webhooks never carry one, so they skip opening and checking it."""
-
-    def open_session(self, app: Flask, request):
-        if request.path.startswith("/voice"):
-            return self.null_session_class()
-        return super().open_session(app, request)
 
 
 def _add_hsts(response: Response) -> Response:

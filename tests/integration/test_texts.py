@@ -39,13 +39,18 @@ def fake():
         yield server
 
 
-def hotline(tmp_path, clock, api_url: str):
+def hotline(tmp_path, clock, api_url: str, redis: tuple[str, str] | None = None):
+    """A server sending to `api_url`: from a thread pool, or, with `redis` (URL and prefix), by queueing each text on
+    Redis for the `ivr send-texts` worker."""
+    url, prefix = redis or ("", "ivr:")
     app = create_app({
         "TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_API_URL": api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}", "REDIS_URL": "", "CLOCK": clock,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}", "REDIS_URL": url, "IVR_REDIS_PREFIX": prefix,
+        "CLOCK": clock,
     })
-    # Retries at once: the tests look at how many there were, not at the waiting.
-    app.extensions["ivr.texts"].backoff = (0, 0, 0)
+    if redis is None:
+        # Retries at once: the tests look at how many there were, not at the waiting.
+        app.extensions["ivr.texts"].backoff = (0, 0, 0)
     return app
 
 
@@ -162,12 +167,8 @@ def test_a_retried_or_replayed_request_sends_no_second_text(app, fake):
 
 
 def test_with_redis_the_worker_sends_what_the_servers_queued(tmp_path, clock, fake, redis_url):
-    url, prefix = redis_url
-    app = create_app({
-        "TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_API_URL": fake.url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}", "REDIS_URL": url, "IVR_REDIS_PREFIX": prefix,
-        "CLOCK": clock,
-    })
+    prefix = redis_url[1]
+    app = hotline(tmp_path, clock, fake.url, redis_url)
     store = app.extensions["ivr.store"]
     texted_balance(app)
     # The server only queued it: nothing is sent until the worker runs.
@@ -181,12 +182,8 @@ def test_with_redis_the_worker_sends_what_the_servers_queued(tmp_path, clock, fa
 
 
 def test_a_text_the_queue_lost_is_swept_up_and_sent_once(tmp_path, clock, fake, redis_url):
-    url, prefix = redis_url
-    app = create_app({
-        "TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_API_URL": fake.url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite'}", "REDIS_URL": url, "IVR_REDIS_PREFIX": prefix,
-        "CLOCK": clock,
-    })
+    prefix = redis_url[1]
+    app = hotline(tmp_path, clock, fake.url, redis_url)
     store = app.extensions["ivr.store"]
     texted_balance(app)
     # Redis lost the id (a restart without its file): the outbox row is still pending, and the sweep finds it.
