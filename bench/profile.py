@@ -26,10 +26,11 @@ from .steps import LUA, SCENARIOS, TOKEN, write_requests
 # Headings in order of precedence, each with the frames (function and file, as py-spy writes them) that mark it.
 HEADINGS = [
     ("step records moved to SQL (the flusher's thread)", ("Flusher._run ",)),
-    ("signature check", ("require_twilio_signature ",)),
+    ("signature check", ("require_twilio_signature ", "signed (bench/floor.py")),
     ("password check (the keyed hash and the attempt counters)", ("Store.attempt_password ",)),
     ("call state and step record (storage)", ("Store.load_call ", "Store.transaction ", "Store.save_call ",
-                                              "Store.save_call_and_record ", "CallLog.record ", "Store.held ")),
+                                              "Store.save_call_and_record ", "CallLog.record ", "Store.held ",
+                                              "Floor.step (bench/floor.py")),
     ("other storage (accounts, locks)", ("ivr/storage/",)),
     ("TwiML and the step URL", ("(ivr/telephony/twiml.py", "step_url ")),
     ("menu engine", ("ivr/core/",)),
@@ -69,6 +70,21 @@ def table(counts: Counter, cpu_ms: float) -> str:
     return "\n".join(lines)
 
 
+def profiled_app(args, workdir: Path) -> tuple[str, dict]:
+    """The app to load and profile, and its environment: the hotline on its backend, or the floor's app."""
+    env = {"TWILIO_AUTH_TOKEN": TOKEN}
+    if args.floor:
+        env.update(FLOOR_SQLITE=str(workdir / "floor.sqlite"), FLOOR_REDIS=args.redis,
+                   FLOOR_REDIS_PREFIX="profile-floor:")
+        return f"bench.floor:create_app({'redis' if args.redis else 'sqlite'!r})", env
+    env.update(IVR_PROMPTS=str(make_prompts(workdir / "prompts", args.nodes)), IVR_LOG_LEVEL="WARNING")
+    if args.postgres:
+        env.update(DATABASE_URL=args.postgres, REDIS_URL=args.redis, IVR_REDIS_PREFIX="profile:")
+    else:
+        env.update(DATABASE_URL=f"sqlite:///{workdir / 'profile.sqlite'}", REDIS_URL="")
+    return "ivr:create_app()", env
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="menu", choices=SCENARIOS)
@@ -79,6 +95,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="profile", help="folder for flamegraph.svg and stacks.txt")
     parser.add_argument("--postgres", default="", help="SQLAlchemy URL of PostgreSQL (with --redis); default SQLite")
     parser.add_argument("--redis", default="", help="Redis URL to use with --postgres")
+    parser.add_argument("--floor", action="store_true",
+                        help="profile the floor's app (bench/floor.py) instead of the hotline: the state on SQLite, or "
+                             "on Redis with --redis")
     args = parser.parse_args(argv)
     for tool in ("wrk", "py-spy"):
         if shutil.which(tool) is None:
@@ -87,13 +106,7 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ivr-profile-") as tmp:
         workdir = Path(tmp)
-        env = {"IVR_PROMPTS": str(make_prompts(workdir / "prompts", args.nodes)), "IVR_LOG_LEVEL": "WARNING",
-               "TWILIO_AUTH_TOKEN": TOKEN}
-        if args.postgres:
-            env.update(DATABASE_URL=args.postgres, REDIS_URL=args.redis, IVR_REDIS_PREFIX="profile:")
-        else:
-            env.update(DATABASE_URL=f"sqlite:///{workdir / 'profile.sqlite'}", REDIS_URL="")
-        server = Gunicorn("ivr:create_app()", env, log_path=workdir / "server.log")
+        server = Gunicorn(*profiled_app(args, workdir), log_path=workdir / "server.log")
         server.env["IVR_PUBLIC_URL"] = server.url
         with server:
             write_requests(workdir / "warm", server.url, args.scenario, args.connections, 3000)
@@ -114,7 +127,8 @@ def main(argv=None) -> int:
                 spy.wait(timeout=60)
     requests = int(next(line for line in load.splitlines() if line.startswith("RESULT")).split()[1].split("=")[1])
     cpu_ms = cpu / requests * 1000 if requests else float("nan")
-    backend = "PostgreSQL+Redis" if args.postgres else "SQLite"
+    backend = ("floor, Redis" if args.redis else "floor, SQLite") if args.floor else \
+        ("PostgreSQL+Redis" if args.postgres else "SQLite")
     print(f"{backend}, scenario `{args.scenario}`, {args.nodes}-node menu: {requests} requests in {args.seconds} s, "
           f"{cpu_ms:.2f} ms of server CPU per request; flame graph in {out / 'flamegraph.svg'}")
     print(table(shares(out / "stacks.txt"), cpu_ms))

@@ -83,9 +83,11 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def wrk(server: Gunicorn, folder: Path, connections: int, seconds: float) -> dict:
+def wrk(server: Gunicorn, folder: Path, connections: int, seconds: float, rate: float = 0) -> dict:
+    """One run of wrk: saturated, or paced at `rate` requests a second in all (each connection on its schedule)."""
+    interval_ms = connections * 1000 / rate if rate else 0
     command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "15s",
-               "-s", str(LUA), server.url, "--", str(folder)]
+               "-s", str(LUA), server.url, "--", str(folder), f"{interval_ms:g}"]
     cpu_before = server.cpu_seconds()
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     cpu = server.cpu_seconds() - cpu_before
@@ -98,20 +100,20 @@ def wrk(server: Gunicorn, folder: Path, connections: int, seconds: float) -> dic
             "cpu_ms": cpu / requests * 1000 if requests else float("nan")}
 
 
-def measure(name: str, app: str, env: dict, args, workdir: Path) -> dict[str, list[dict]]:
-    """Every run of every scenario on one server, which is started once."""
+def measure(name: str, app: str, env: dict, args, workdir: Path, scenarios=None) -> dict[str, list[dict]]:
+    """Every run of every scenario (or of `scenarios`) on one server, which is started once."""
     server = Gunicorn(app, {"TWILIO_AUTH_TOKEN": TOKEN, **env}, workers=args.workers,
                       log_path=workdir / f"{re.sub(r'[^a-z0-9]+', '_', name.lower())}.log")
     server.env["IVR_PUBLIC_URL"] = server.url
     runs: dict[str, list[dict]] = {}
     with server:
-        for scenario in args.scenarios:
+        for scenario in scenarios or args.scenarios:
             # A short warm-up fills caches and pools; its figures are not kept.
             for number in range(args.runs + 1):
                 folder = workdir / f"{scenario}-{number}"
                 shutil.rmtree(folder, ignore_errors=True)
                 write_requests(folder, server.url, scenario, args.connections, args.per_connection)
-                row = wrk(server, folder, args.connections, 2 if number == 0 else args.seconds)
+                row = wrk(server, folder, args.connections, 2 if number == 0 else args.seconds, args.rate)
                 if number:
                     runs.setdefault(scenario, []).append(row)
                 if row["errors"]:
@@ -125,6 +127,33 @@ def measure(name: str, app: str, env: dict, args, workdir: Path) -> dict[str, li
     return runs
 
 
+def measure_floors(args, workdir: Path) -> list[tuple[str, dict]]:
+    """The floor's apps (bench/floor.py): the signature; then the signature, the state with its record, and a
+    password's attempt counted, on SQLite, and on Redis with PostgreSQL."""
+    floors = [("floor: signature", "signed", {}),
+              ("floor: signature + state on SQLite", "sqlite", {"FLOOR_SQLITE": str(workdir / "floor.sqlite")})]
+    prefix = f"floor-{uuid.uuid4().hex[:8]}:"
+    if args.redis and args.postgres:
+        floors.append(("floor: signature + state on Redis", "redis",
+                       {"FLOOR_REDIS": args.redis, "FLOOR_REDIS_PREFIX": prefix, "FLOOR_POSTGRES": args.postgres}))
+    measured = [(name, measure(name, f"bench.floor:create_app({kind!r})", env, args, workdir))
+                for name, kind, env in floors]
+    if args.redis:
+        forget_keys(args.redis, prefix)
+    return measured
+
+
+def forget_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+    finally:
+        client.close()
+
+
 def table(scenario: str, servers: list[tuple[str, dict]]) -> str:
     ceiling = servers[0][1][scenario]
     lines = [f"Scenario `{scenario}`:",
@@ -132,7 +161,7 @@ def table(scenario: str, servers: list[tuple[str, dict]]) -> str:
               "| p99 ms | resident MB per worker |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, runs in servers:
-        for number, row in enumerate(runs[scenario]):
+        for number, row in enumerate(runs.get(scenario, [])):
             share = row["rps"] / ceiling[number]["rps"] if ceiling[number]["rps"] else float("nan")
             memory = ", ".join(f"{mb:.0f}" for mb in row["rss"])
             lines.append(f"| {name} | {number + 1} | {row['requests']} | {row['errors']} | {row['rps']:.0f} | "
@@ -150,6 +179,11 @@ def main(argv=None) -> int:
                         help="requests prepared per connection and run (more than one connection sends in a run)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the same for every server)")
     parser.add_argument("--nodes", default="10", help="menu sizes to measure, comma-separated")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="pace every run at this many requests a second in all, latency counted from each "
+                             "request's due time (0: saturated, the default)")
+    parser.add_argument("--floors", action=argparse.BooleanOptionalAction, default=True,
+                        help="measure the floor's apps (bench/floor.py) too: what no design of the hotline removes")
     parser.add_argument("--postgres", default="", help="SQLAlchemy URL of an empty PostgreSQL database to measure too")
     parser.add_argument("--redis", default="", help="Redis URL to use with --postgres")
     args = parser.parse_args(argv)
@@ -163,6 +197,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="ivr-bench-steps-") as tmp:
         workdir = Path(tmp)
         servers.append(("ceiling (bare Flask)", measure("ceiling", "bench.ceiling:app", {}, args, workdir)))
+        if args.floors:
+            servers.extend(measure_floors(args, workdir))
         backends = [("SQLite", lambda size: {"DATABASE_URL": f"sqlite:///{workdir / f'steps-{size}.sqlite'}",
                                              "REDIS_URL": ""})]
         if args.postgres:
@@ -178,6 +214,9 @@ def main(argv=None) -> int:
     print(f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
           f"{args.workers} gunicorn workers (gthread, 4 threads), wrk {args.connections} connections, "
           f"{args.seconds:g} s per run; load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    if args.rate:
+        print(f"Paced: {args.rate:g} requests a second offered to every server; p50 and p99 are counted from each "
+              "request's due time, so a server that falls behind pays for the wait.")
     for scenario in args.scenarios:
         print()
         print(table(scenario, servers))

@@ -55,9 +55,25 @@ def test_steps_benchmark_plays_signed_menu_keys_through_wrk():
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    row = next(line for line in result.stdout.splitlines() if line.startswith("| hotline, SQLite, 10 nodes | 1 |"))
-    requests, errors = row.split("|")[3:5]
-    assert int(requests) > 0 and int(errors) == 0
+    for server in ("hotline, SQLite, 10 nodes", "floor: signature", "floor: signature + state on SQLite"):
+        row = next(line for line in result.stdout.splitlines() if line.startswith(f"| {server} | 1 |"))
+        requests, errors = row.split("|")[3:5]
+        assert int(requests) > 0 and int(errors) == 0, row
+
+
+def test_steps_benchmark_paces_requests_at_the_rate_asked():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.steps", "--scenarios", "menu", "--runs", "1", "--seconds", "3", "--no-floors",
+         "--connections", "4", "--per-connection", "2000", "--rate", "100"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Paced: 100 requests a second" in result.stdout
+    for server in ("ceiling (bare Flask)", "hotline, SQLite, 10 nodes"):
+        row = next(line for line in result.stdout.splitlines() if line.startswith(f"| {server} | 1 |"))
+        errors, rate = row.split("|")[4:6]
+        # Saturated, even the hotline answers far more than 100 a second on any machine the suite runs on.
+        assert int(errors) == 0 and 60 <= float(rate) <= 110, row
 
 
 def test_profile_puts_each_sample_under_its_most_specific_heading():
