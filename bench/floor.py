@@ -29,6 +29,7 @@ import os
 import sqlite3
 import threading
 import time
+from functools import partial
 from urllib.parse import urlparse
 
 import psycopg
@@ -157,6 +158,11 @@ class SqliteFloor:
         conn.execute("COMMIT")
 
 
+def run_on_postgres(conn: psycopg.Connection, sql: str, values: tuple) -> tuple | None:
+    cursor = conn.execute(sql.replace("?", "%s"), values)
+    return cursor.fetchone() if cursor.description else None
+
+
 class RedisFloor:
     """The state read with GET, then the state and the record written by one script, as the hotline does on Redis;
     a password's attempt counted in one PostgreSQL transaction before."""
@@ -194,9 +200,7 @@ class RedisFloor:
     def step(self, call_sid: str, caller: str, digits: str) -> None:
         if is_password(digits):
             with self._sql() as transaction:
-                conn = transaction.connection
-                check_password(lambda sql, values: conn.execute(sql.replace("?", "%s"), values).fetchone(),
-                               caller, digits)
+                check_password(partial(run_on_postgres, transaction.connection), caller, digits)
         key = self.prefix + call_sid
         state, record = next_state(self.client.get(key), digits)
         self.save(keys=[key, self.prefix + "steps"], args=[state, record])

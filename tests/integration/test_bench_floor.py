@@ -74,12 +74,16 @@ def test_the_redis_floor_shares_state_and_counts_passwords_in_postgres(monkeypat
     try:
         for app, digits in ((first, "5"), (second, "222222")):
             assert post(app, call(digits, sid)).status_code == 200
+        client = redis.Redis.from_url(url, decode_responses=True)
+        assert '"seq": 2' in client.get(prefix + sid)
+        assert len(client.lrange(prefix + "steps", 0, -1)) == 2
+        with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            assert dict(conn.execute("SELECT subject, failures FROM floor_attempts").fetchall()) == {
+                "id:floor": 1, "caller:+8613900000000": 1}
+            assert post(first, call("111111", sid)).status_code == 200
+            assert dict(conn.execute("SELECT subject, failures FROM floor_attempts").fetchall()) == {
+                "caller:+8613900000000": 2}
+        client.close()
     finally:
         for app in (first, second):
             app.extensions["floor_store"].close()
-    client = redis.Redis.from_url(url, decode_responses=True)
-    assert '"seq": 2' in client.get(prefix + sid)
-    assert len(client.lrange(prefix + "steps", 0, -1)) == 2
-    with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        assert dict(conn.execute("SELECT subject, failures FROM floor_attempts").fetchall()) == {
-            "id:floor": 1, "caller:+8613900000000": 1}
