@@ -75,7 +75,7 @@ def profiled_app(args, workdir: Path) -> tuple[str, dict]:
     env = {"TWILIO_AUTH_TOKEN": TOKEN}
     if args.floor:
         env.update(FLOOR_SQLITE=str(workdir / "floor.sqlite"), FLOOR_REDIS=args.redis,
-                   FLOOR_REDIS_PREFIX="profile-floor:")
+                   FLOOR_REDIS_PREFIX="profile-floor:", FLOOR_POSTGRES=args.postgres)
         return f"bench.floor:create_app({'redis' if args.redis else 'sqlite'!r})", env
     env.update(IVR_PROMPTS=str(make_prompts(workdir / "prompts", args.nodes)), IVR_LOG_LEVEL="WARNING")
     if args.postgres:
@@ -99,6 +99,8 @@ def main(argv=None) -> int:
                         help="profile the floor's app (bench/floor.py) instead of the hotline: the state on SQLite, or "
                              "on Redis with --redis")
     args = parser.parse_args(argv)
+    if bool(args.postgres) != bool(args.redis):
+        parser.error("--postgres and --redis go together: the hotline keeps states in Redis and the rest in PostgreSQL")
     for tool in ("wrk", "py-spy"):
         if shutil.which(tool) is None:
             parser.error(f"{tool} is not installed (wrk: apt-get install wrk; py-spy: pip install py-spy)")
