@@ -138,3 +138,36 @@ class DriverStatement:
             return conn.connection.dbapi_connection.execute(self.sql, parameters)
         except self.driver_error as exc:
             raise sql_errors.DBAPIError.instance(self.sql, parameters, exc, self.driver_error) from exc
+
+
+class CopiedRows:
+    """Rows written to one PostgreSQL table with COPY, on the connection's psycopg connection, in its transaction.
+
+    psycopg runs an executemany as one pipelined statement per row; COPY, PostgreSQL's own bulk load, sends the rows
+    as one stream. It is for the batches of step records moved from Redis, hundreds at a time, where the per-row
+    statements were most of the flusher's CPU. Values are written by psycopg's own dumpers (str, bool, None, naive
+    datetime as timestamp), the types the table's columns hold.
+    """
+
+    def __init__(self, table: str, columns: list[str]):
+        from psycopg import sql
+
+        self.columns = list(columns)
+        self.sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(column) for column in self.columns))
+
+    @staticmethod
+    def fits(engine: Engine) -> bool:
+        return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+
+    def run(self, conn: Connection, rows: list[dict]) -> None:
+        """Write the rows; a driver error is raised as SQLAlchemy raises it, as for DriverStatement."""
+        import psycopg
+
+        driver = conn.connection.driver_connection
+        try:
+            with driver.cursor() as cursor, cursor.copy(self.sql) as copy:
+                for row in rows:
+                    copy.write_row([row[column] for column in self.columns])
+        except psycopg.Error as exc:
+            raise sql_errors.DBAPIError.instance("COPY", None, exc, psycopg.Error) from exc

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import MultiDict
 
-from ivr.storage.database import Database, DriverStatement
+from ivr.storage.database import CopiedRows, Database, DriverStatement
 from ivr.storage.lockouts import utc
 from ivr.storage.schema import call_steps, callbacks, calls, texts
 from ivr.storage.store import BackendUnavailable, Store, guarded
@@ -151,6 +151,8 @@ class CallLog:
         # Every step adds a row: on SQLite, on the driver directly (ivr.storage.database.DriverStatement).
         self._add_step = (DriverStatement(ADD_STEP, db.engine, STEP_COLUMNS)
                           if db.engine.dialect.name == "sqlite" else None)
+        # A batch of steps moved from Redis to PostgreSQL: one COPY (ivr.storage.database.CopiedRows).
+        self._copy_steps = CopiedRows(call_steps.name, STEP_COLUMNS) if CopiedRows.fits(db.engine) else None
 
     def _open_call(self, conn, call_sid: str, at: dt.datetime, line: str | None = None) -> None:
         """Create the call's row unless it exists (a retried first request, a state restarted mid-call)."""
@@ -216,8 +218,10 @@ class CallLog:
                  "ended": step.ended, "miss": step.miss[:8] or None} for step in steps]
         if self._add_step is not None and len(rows) == 1:
             self._add_step.run(conn, rows[0])
+        elif self._copy_steps is not None and len(rows) > 1:
+            self._copy_steps.run(conn, rows)
         else:
-            # Many rows: one executemany, which both drivers run as a batch.
+            # Many rows elsewhere (SQLite): one executemany, which the driver runs as a batch.
             conn.execute(ADD_STEP, rows)
 
     @staticmethod

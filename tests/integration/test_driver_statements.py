@@ -1,5 +1,5 @@
-"""On SQLite a step's statements run on the driver: the rows are the ones SQLAlchemy writes, and a database that
-fails is an outage to the store, as through SQLAlchemy."""
+"""On SQLite a step's statements run on the driver, and on PostgreSQL a batch of steps is copied: the rows are the
+ones SQLAlchemy writes, and a database that fails is an outage to the store, as through SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from sqlalchemy import exc as sql_errors
 from sqlalchemy import text
 
 from ivr.storage.call_state import SAVE
-from ivr.storage.database import DriverStatement
+from ivr.storage.database import CopiedRows, DriverStatement
 from ivr.storage.schema import call_states, call_steps
 from ivr.storage.store import BackendUnavailable, Store
 from ivr.telephony.flow import StepRecord
 from ivr.web.call_records import ADD_STEP, STEP_COLUMNS, CallLog
+from tests.services import postgres_url  # noqa: F401  (fixture)
 
 NOW = dt.datetime(2026, 11, 28, 2, 0, 0, tzinfo=dt.timezone.utc)
 
@@ -89,3 +90,42 @@ def test_statements_only_run_positionally_on_sqlite():
     engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(ValueError):
         DriverStatement(SAVE, engine)
+
+
+STEPS = [StepRecord(f"CA{n}", kind, node, n == 3, NOW + dt.timedelta(seconds=n), miss=miss)
+         for n, (kind, node, miss) in enumerate([("start", "welcome", ""), ("keys", "main", "nomatch"),
+                                                 ("keys", "balance", ""), ("hangup", "goodbye", "noinput")])]
+
+
+def test_a_batch_copied_to_postgres_holds_the_rows_sqlalchemy_writes(postgres_url):  # noqa: F811
+    store = Store(postgres_url)
+    store.create_schema()
+    try:
+        log = CallLog(store.db)
+        assert log._copy_steps is not None
+        with store.held(), store.db.writing() as conn:
+            log._add_steps(conn, STEPS)
+        copied = raw_rows(store, call_steps)
+        with store.sql.begin() as conn:
+            conn.execute(call_steps.delete())
+        log._copy_steps = None
+        with store.held(), store.db.writing() as conn:
+            log._add_steps(conn, STEPS)
+        # The ids differ (a sequence), everything else is the same, in the same order.
+        assert [row[1:] for row in raw_rows(store, call_steps)] == [row[1:] for row in copied]
+        assert [row[1:4] for row in copied][:2] == [("CA0", NOW.replace(tzinfo=None), "start"),
+                                                    ("CA1", NOW.replace(tzinfo=None) + dt.timedelta(seconds=1), "keys")]
+    finally:
+        store.close()
+
+
+def test_a_copy_that_fails_is_raised_as_sqlalchemy_raises_it(postgres_url):  # noqa: F811
+    store = Store(postgres_url)
+    store.create_schema()
+    try:
+        copy = CopiedRows("no_such_table", STEP_COLUMNS)
+        with store.sql.connect() as conn, pytest.raises(sql_errors.ProgrammingError):
+            copy.run(conn, [{"call_sid": "CA1", "at": NOW, "kind": "keys", "node": "main", "ended": False,
+                             "miss": None}])
+    finally:
+        store.close()
