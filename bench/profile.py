@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .menus import make_prompts
 from .servers import Gunicorn
-from .steps import LUA, SCENARIOS, TOKEN, write_requests
+from .steps import LUA, SCENARIOS, TOKEN, forget_keys, write_requests
 
 # Headings in order of precedence, each with the frames (function and file, as py-spy writes them) that mark it.
 HEADINGS = [
@@ -127,6 +127,8 @@ def main(argv=None) -> int:
             cpu = server.cpu_seconds() - cpu_before
             for spy in spies:
                 spy.wait(timeout=60)
+    if args.floor and args.redis:
+        forget_keys(args.redis, "profile-floor:")
     requests = int(next(line for line in load.splitlines() if line.startswith("RESULT")).split()[1].split("=")[1])
     cpu_ms = cpu / requests * 1000 if requests else float("nan")
     backend = ("floor, Redis" if args.redis else "floor, SQLite") if args.floor else \
