@@ -3,8 +3,8 @@
 The ceiling (bench/ceiling.py) answers without reading the request. A webhook that keeps the hotline's guarantees
 must at least:
 
-1. check the X-Twilio-Signature over the URL and every parameter, with twilio's own validator (the URL as it is
-   first, as the hotline does, since that is the cheapest check twilio's rules allow);
+1. check the X-Twilio-Signature over the URL and every parameter, with the hotline's own check
+   (ivr.telephony.signatures.signed: twilio's validator, the URL as it is first);
 2. read the call's state and write it back together with the step's record, where every process sees both and a
    killed process loses neither: one SQLite transaction, or one GET and one script (SET and RPUSH) on Redis;
 3. for a password (here: six digits keyed), count the attempt under the ID's limit and the calling number's before
@@ -30,11 +30,12 @@ import sqlite3
 import threading
 import time
 from functools import partial
-from urllib.parse import urlparse
 
 import psycopg
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
+
+from ivr.telephony.signatures import signed
 
 from .ceiling import TWIML
 
@@ -70,7 +71,8 @@ def create_app(kind: str) -> Flask:
     @app.post("/voice")
     @app.post("/voice/step")
     def webhook():
-        if not signed(validator, request.headers.get("X-Twilio-Signature", "")):
+        # The hotline's own check, on the URL this server saw (the floor has no public URL setting).
+        if not signed(validator, request.url, request.headers.get("X-Twilio-Signature", "")):
             abort(403)
         if store is not None:
             store.step(request.form["CallSid"], request.form.get("From", ""), request.form.get("Digits", ""))
@@ -81,13 +83,6 @@ def create_app(kind: str) -> Flask:
         return Response("", mimetype="text/plain")
 
     return app
-
-
-def signed(validator: RequestValidator, signature: str) -> bool:
-    expected = validator.compute_signature(urlparse(request.url).geturl(), request.form)
-    if hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
-        return True
-    return validator.validate(request.url, request.form, signature)
 
 
 def is_password(digits: str) -> bool:
@@ -173,11 +168,11 @@ class RedisFloor:
         self.client = redis.Redis.from_url(url)
         self.postgres = postgres.replace("postgresql+psycopg://", "postgresql://", 1)
         self.local = threading.local()
-        try:
-            with self._sql() as transaction:
-                transaction.connection.execute(ATTEMPTS_TABLE)
-        except psycopg.errors.UniqueViolation:
-            pass  # The other worker created it at the same moment.
+        with self._sql() as transaction:
+            # Both workers start at once, and two CREATE TABLE IF NOT EXISTS at the same moment can both try to
+            # create it; a transaction-scoped lock makes the second wait and then find the table there.
+            transaction.connection.execute("SELECT pg_advisory_xact_lock(hashtext('floor_attempts'))")
+            transaction.connection.execute(ATTEMPTS_TABLE)
         self.save = self.client.register_script(SAVE_ON_REDIS)
         # Every worker uses the same keys: any process may serve the next step of a call.
         self.prefix = os.environ.get("FLOOR_REDIS_PREFIX", "floor:")

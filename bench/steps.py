@@ -100,14 +100,14 @@ def wrk(server: Gunicorn, folder: Path, connections: int, seconds: float, rate: 
             "cpu_ms": cpu / requests * 1000 if requests else float("nan")}
 
 
-def measure(name: str, app: str, env: dict, args, workdir: Path, scenarios=None) -> dict[str, list[dict]]:
-    """Every run of every scenario (or of `scenarios`) on one server, which is started once."""
+def measure(name: str, app: str, env: dict, args, workdir: Path) -> dict[str, list[dict]]:
+    """Every run of every scenario on one server, which is started once."""
     server = Gunicorn(app, {"TWILIO_AUTH_TOKEN": TOKEN, **env}, workers=args.workers,
                       log_path=workdir / f"{re.sub(r'[^a-z0-9]+', '_', name.lower())}.log")
     server.env["IVR_PUBLIC_URL"] = server.url
     runs: dict[str, list[dict]] = {}
     with server:
-        for scenario in scenarios or args.scenarios:
+        for scenario in args.scenarios:
             # A short warm-up fills caches and pools; its figures are not kept.
             for number in range(args.runs + 1):
                 folder = workdir / f"{scenario}-{number}"
@@ -133,12 +133,13 @@ def measure_floors(args, workdir: Path) -> list[tuple[str, dict]]:
     floors = [("floor: signature", "signed", {}),
               ("floor: signature + state on SQLite", "sqlite", {"FLOOR_SQLITE": str(workdir / "floor.sqlite")})]
     prefix = f"floor-{uuid.uuid4().hex[:8]}:"
-    if args.redis and args.postgres:
+    on_redis = bool(args.redis and args.postgres)
+    if on_redis:
         floors.append(("floor: signature + state on Redis", "redis",
                        {"FLOOR_REDIS": args.redis, "FLOOR_REDIS_PREFIX": prefix, "FLOOR_POSTGRES": args.postgres}))
     measured = [(name, measure(name, f"bench.floor:create_app({kind!r})", env, args, workdir))
                 for name, kind, env in floors]
-    if args.redis:
+    if on_redis:
         forget_keys(args.redis, prefix)
     return measured
 
@@ -161,7 +162,7 @@ def table(scenario: str, servers: list[tuple[str, dict]]) -> str:
               "| p99 ms | resident MB per worker |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, runs in servers:
-        for number, row in enumerate(runs.get(scenario, [])):
+        for number, row in enumerate(runs[scenario]):
             share = row["rps"] / ceiling[number]["rps"] if ceiling[number]["rps"] else float("nan")
             memory = ", ".join(f"{mb:.0f}" for mb in row["rss"])
             lines.append(f"| {name} | {number + 1} | {row['requests']} | {row['errors']} | {row['rps']:.0f} | "
