@@ -70,6 +70,7 @@ class Versions:
         self._stopped = threading.Event()
         # The process whose watcher thread runs: a worker forked from a master starts its own.
         self._watcher: int | None = None
+        self._thread: threading.Thread | None = None
         self._pending = None
         self._known: dict[str, Hotline] = {}
         self.error: list[str] | None = None
@@ -238,11 +239,16 @@ class Versions:
                 return
             self._watcher = os.getpid()
             # The thread holds the versions weakly, so that an app that is dropped (in tests) takes its watcher along.
-            threading.Thread(target=_watch, args=(weakref.ref(self), self._stopped, self.interval),
-                             name="ivr-reload", daemon=True).start()
+            self._thread = threading.Thread(target=_watch, args=(weakref.ref(self), self._stopped, self.interval),
+                                            name="ivr-reload", daemon=True)
+            self._thread.start()
 
     def stop(self) -> None:
+        """Stop watching, and wait for a look already under way: an edit saved after this is no longer published."""
         self._stopped.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
     def refresh(self) -> None:
         """Look for edits and published versions once; whatever fails, callers keep the current version."""
