@@ -26,7 +26,8 @@ from .steps import LUA, SCENARIOS, TOKEN, forget_keys, write_requests
 # Headings in order of precedence, each with the frames (function and file, as py-spy writes them) that mark it.
 HEADINGS = [
     ("step records moved to SQL (the flusher's thread)", ("Flusher._run ",)),
-    ("signature check", ("require_twilio_signature ", "signed (bench/floor.py")),
+    # The floor calls the hotline's own check by its inner function.
+    ("signature check", ("require_twilio_signature ", "signed (ivr/telephony/signatures.py")),
     ("password check (the keyed hash and the attempt counters)", ("Store.attempt_password ",)),
     ("call state and step record (storage)", ("Store.load_call ", "Store.transaction ", "Store.save_call ",
                                               "Store.save_call_and_record ", "CallLog.record ", "Store.held ",

@@ -92,6 +92,12 @@ def test_profile_puts_each_sample_under_its_most_specific_heading():
     assert heading(f"{flask};step (ivr/web/webhooks.py:5);CallFlow._finish (ivr/telephony/flow.py:6);"
                    "Store.save_call_and_record (ivr/storage/store.py:7);execute (redis/client.py:8)") == \
         "call state and step record (storage)"
+    # The floor's own stacks: the hotline's signature function, called from the floor's view; its storage.
+    floor = f"{flask};Flask.dispatch_request (flask/app.py:3);create_app.<locals>.webhook (bench/floor.py:75)"
+    assert heading(f"{floor};signed (ivr/telephony/signatures.py:54);compute_signature (twilio/request_validator.py:9)") \
+        == "signature check"
+    assert heading(f"{floor[:-3]}78);SqliteFloor.step (bench/floor.py:146)") == "call state and step record (storage)"
+    assert heading(f"{floor[:-3]}78);RedisFloor.step (bench/floor.py:180)") == "call state and step record (storage)"
     assert heading("run (threading.py:1);Flusher._run (ivr/web/call_records.py:2);"
                    "Store.flush_steps (ivr/storage/store.py:3)") == "step records moved to SQL (the flusher's thread)"
 
