@@ -108,6 +108,14 @@ def next_state(saved: str | bytes | None, digits: str) -> tuple[str, str]:
     return json.dumps(state, sort_keys=True), json.dumps([time.time(), state["seq"], "menu", digits])
 
 
+def close_thread_connection(local: threading.local) -> None:
+    """Close the database connection this thread holds in `local.conn`, if it opened one."""
+    conn = getattr(local, "conn", None)
+    if conn is not None:
+        conn.close()
+        local.conn = None
+
+
 class SqliteFloor:
     """One connection per thread, as a pool hands them out; WAL and synchronous=NORMAL, as the hotline's SQLite."""
 
@@ -131,10 +139,7 @@ class SqliteFloor:
 
     def close(self) -> None:
         """Close this thread's connection (the workers' connections end with their processes)."""
-        conn = getattr(self.local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self.local.conn = None
+        close_thread_connection(self.local)
 
     def step(self, call_sid: str, caller: str, digits: str) -> None:
         conn = self._connection()
@@ -186,10 +191,7 @@ class RedisFloor:
 
     def close(self) -> None:
         """Close this thread's connections (the workers' connections end with their processes)."""
-        conn = getattr(self.local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self.local.conn = None
+        close_thread_connection(self.local)
         self.client.close()
 
     def step(self, call_sid: str, caller: str, digits: str) -> None:

@@ -221,7 +221,7 @@ class CallLog:
         elif self._copy_steps is not None and len(rows) > 1:
             self._copy_steps.run(conn, rows)
         else:
-            # Many rows elsewhere (SQLite): one executemany, which the driver runs as a batch.
+            # Many rows on SQLite (or a PostgreSQL driver other than psycopg): one executemany.
             conn.execute(ADD_STEP, rows)
 
     @staticmethod
